@@ -1,0 +1,127 @@
+package org.modelserver.runtime.engine.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.modelserver.runtime.engine.EngineSession;
+import org.modelserver.runtime.engine.ModelSignature;
+import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.tensor.DataType;
+import org.modelserver.runtime.tensor.Tensor;
+
+/** One ONNX Runtime session. {@link OrtSession#run} is thread-safe, so this class is too. */
+final class OnnxSession implements EngineSession {
+  private final OrtEnvironment environment;
+  private final OrtSession session;
+  private final ModelSignature signature;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  OnnxSession(OrtEnvironment environment, OrtSession session, ModelSignature signature) {
+    this.environment = environment;
+    this.session = session;
+    this.signature = signature;
+  }
+
+  @Override
+  public Optional<ModelSignature> signature() {
+    return Optional.of(signature);
+  }
+
+  @Override
+  public Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs) {
+    Map<String, OnnxTensor> onnxInputs = new HashMap<>();
+    try {
+      for (Map.Entry<String, Tensor> input : inputs.entrySet()) {
+        onnxInputs.put(input.getKey(), toOnnx(input.getValue()));
+      }
+      try (OrtSession.Result result = session.run(onnxInputs, outputs)) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, OnnxValue> output : result) {
+          tensors.put(output.getKey(), fromOnnx(output.getKey(), output.getValue()));
+        }
+        return tensors;
+      }
+    } catch (OrtException e) {
+      if (e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT) {
+        throw ServingException.invalidArgument("the model rejected the input: " + e.getMessage());
+      }
+      throw ServingException.internal("ONNX Runtime failed: " + e.getMessage(), e);
+    } finally {
+      onnxInputs.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  private OnnxTensor toOnnx(Tensor tensor) throws OrtException {
+    long[] shape = tensor.shape();
+    if (tensor.dataType() == DataType.BYTES) {
+      byte[][] elements = tensor.bytesElements();
+      String[] strings = new String[elements.length];
+      for (int i = 0; i < elements.length; i++) {
+        strings[i] = new String(elements[i], StandardCharsets.UTF_8);
+      }
+      return OnnxTensor.createTensor(environment, strings, shape);
+    }
+    // A direct little-endian buffer is read in place on little-endian hosts.
+    return OnnxTensor.createTensor(
+        environment, tensor.data(), shape, OnnxTypes.toJavaType(tensor.dataType()));
+  }
+
+  private static Tensor fromOnnx(String name, OnnxValue value) throws OrtException {
+    if (!(value instanceof OnnxTensor tensor)) {
+      throw ServingException.internal(
+          "output '" + name + "' is not a tensor but " + value.getType(), null);
+    }
+    long[] shape = tensor.getInfo().getShape();
+    DataType type = OnnxTypes.toDataType(tensor.getInfo().onnxType);
+    if (type == DataType.BYTES) {
+      String[] flat = flattenStrings(tensor.getValue(), tensor.getInfo().getNumElements());
+      byte[][] elements = new byte[flat.length][];
+      for (int i = 0; i < flat.length; i++) {
+        elements[i] = flat[i].getBytes(StandardCharsets.UTF_8);
+      }
+      return Tensor.ofBytes(shape, elements);
+    }
+    // A copy in native order, which OnnxEngine has checked is little-endian.
+    ByteBuffer copy = tensor.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    return Tensor.of(type, shape, copy);
+  }
+
+  private static String[] flattenStrings(Object value, long count) {
+    String[] flat = new String[Math.toIntExact(count)];
+    int[] next = {0};
+    collect(value, flat, next);
+    return flat;
+  }
+
+  private static void collect(Object value, String[] flat, int[] next) {
+    if (value instanceof String text) {
+      flat[next[0]++] = text;
+    } else if (value instanceof Object[] array) {
+      for (Object item : array) {
+        collect(item, flat, next);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      try {
+        session.close();
+      } catch (OrtException e) {
+        throw new IllegalStateException("closing an ONNX Runtime session failed", e);
+      }
+    }
+  }
+}

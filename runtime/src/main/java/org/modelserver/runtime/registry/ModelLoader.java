@@ -1,0 +1,109 @@
+package org.modelserver.runtime.registry;
+
+import java.nio.file.Path;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import org.modelserver.runtime.device.Device;
+import org.modelserver.runtime.engine.Engine;
+import org.modelserver.runtime.engine.EngineSession;
+import org.modelserver.runtime.engine.Engines;
+import org.modelserver.runtime.engine.LoadSpec;
+import org.modelserver.runtime.engine.ModelLoadException;
+import org.modelserver.runtime.repository.ConfigCompleter;
+import org.modelserver.runtime.repository.ModelConfig;
+import org.modelserver.runtime.repository.ModelConfigException;
+import org.modelserver.runtime.repository.ModelConfigParser;
+import org.modelserver.runtime.repository.ModelSource;
+import org.modelserver.runtime.repository.Platforms;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a model folder into a {@link Model}: reads its config, picks versions by policy and loads
+ * each one. Never throws for a bad model; every failure becomes an UNAVAILABLE reason.
+ */
+public final class ModelLoader {
+  private static final Logger log = LoggerFactory.getLogger(ModelLoader.class);
+
+  private final Engines engines;
+  private final ModelConfigParser parser;
+  private final ConfigCompleter completer;
+  private final int intraOpThreads;
+
+  public ModelLoader(Engines engines, ConfigCompleter completer, int intraOpThreads) {
+    this.engines = engines;
+    this.parser = new ModelConfigParser();
+    this.completer = completer;
+    this.intraOpThreads = intraOpThreads;
+  }
+
+  public Model load(ModelSource source) {
+    ModelConfig config;
+    try {
+      config = parser.read(source.name(), source.dir());
+    } catch (ModelConfigException e) {
+      return failed(source, "invalid config: " + e.getMessage());
+    }
+    if (source.versions().isEmpty()) {
+      return failed(
+          source, "no version folders: expected " + source.name() + "/<positive integer>/");
+    }
+    SortedSet<Long> selected = config.versionPolicy().select(source.versions().navigableKeySet());
+    if (selected.isEmpty()) {
+      return failed(
+          source,
+          "version_policy selects none of the versions present " + source.versions().keySet());
+    }
+    NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
+    for (Long number : selected) {
+      versions.put(number, loadVersion(source.name(), number, source.versions().get(number), config));
+    }
+    return Model.of(source.name(), versions);
+  }
+
+  private ModelVersion loadVersion(String name, long number, Path dir, ModelConfig config) {
+    try {
+      Optional<String> platform = config.platform().or(() -> Platforms.inferFrom(dir));
+      if (platform.isEmpty()) {
+        return ModelVersion.unavailable(
+            name,
+            number,
+            "no model file in version folder " + number + ": expected " + Platforms.describe());
+      }
+      Engine engine =
+          engines
+              .forPlatform(platform.get())
+              .orElseThrow(
+                  () ->
+                      new ModelLoadException(
+                          "platform " + platform.get() + " is not available in this server"));
+      Path file =
+          dir.resolve(
+              config.defaultModelFilename().orElse(Platforms.defaultFilename(platform.get())));
+      EngineSession session =
+          engine.load(new LoadSpec(name, number, file, config, Device.CPU, intraOpThreads));
+      try {
+        ModelConfig complete = completer.complete(config, platform.get(), session.signature());
+        return ModelVersion.ready(name, number, complete, session);
+      } catch (RuntimeException e) {
+        session.close();
+        throw e;
+      }
+    } catch (ModelLoadException | ModelConfigException e) {
+      return ModelVersion.unavailable(name, number, e.getMessage());
+    } catch (RuntimeException | LinkageError e) {
+      log.warn("Unexpected failure loading {} version {}", name, number, e);
+      return ModelVersion.unavailable(name, number, "unexpected load failure: " + e);
+    }
+  }
+
+  private static Model failed(ModelSource source, String reason) {
+    NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
+    for (Long number : source.versions().keySet()) {
+      versions.put(number, ModelVersion.unavailable(source.name(), number, reason));
+    }
+    return Model.failed(source.name(), reason, versions);
+  }
+}

@@ -1,0 +1,90 @@
+package org.modelserver.runtime.registry;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.modelserver.runtime.error.ServingException;
+
+/** The models this server knows, by name. Thread-safe; closing it closes every session. */
+public final class ModelRegistry implements AutoCloseable {
+  private final Map<String, Model> models = new ConcurrentHashMap<>();
+
+  /** Adds or replaces a model; a replaced model's versions are closed. */
+  public void put(Model model) {
+    Model previous = models.put(model.name(), model);
+    if (previous != null && previous != model) {
+      previous.close();
+    }
+  }
+
+  public Optional<Model> find(String name) {
+    return Optional.ofNullable(models.get(name));
+  }
+
+  /** Every model, sorted by name. */
+  public List<Model> models() {
+    return models.values().stream()
+        .sorted((a, b) -> a.name().compareTo(b.name()))
+        .toList();
+  }
+
+  /** Whether every known model has all its selected versions READY. */
+  public boolean allReady() {
+    Collection<Model> all = models.values();
+    return all.stream().allMatch(Model::isFullyReady);
+  }
+
+  /**
+   * The READY version a request addresses.
+   *
+   * @param version the version asked for, or empty for the model's default version
+   * @throws ServingException NOT_FOUND for an unknown model or version, UNAVAILABLE for one that
+   *     is known but not ready
+   */
+  public ModelVersion resolve(String modelName, Optional<Long> version) {
+    Model model =
+        find(modelName)
+            .orElseThrow(() -> ServingException.notFound("unknown model '" + modelName + "'"));
+    if (version.isEmpty()) {
+      return model
+          .defaultVersion()
+          .orElseThrow(
+              () ->
+                  ServingException.unavailable(
+                      "model '"
+                          + modelName
+                          + "' has no ready version: "
+                          + model.unavailableReason()));
+    }
+    ModelVersion found =
+        model
+            .version(version.get())
+            .orElseThrow(
+                () ->
+                    ServingException.notFound(
+                        "model '"
+                            + modelName
+                            + "' has no version "
+                            + version.get()
+                            + "; loaded versions are "
+                            + model.versions().keySet()));
+    if (!found.isReady()) {
+      throw ServingException.unavailable(
+          "model '"
+              + modelName
+              + "' version "
+              + found.version()
+              + " is not ready: "
+              + found.reason());
+    }
+    return found;
+  }
+
+  @Override
+  public void close() {
+    models.values().forEach(Model::close);
+    models.clear();
+  }
+}

@@ -1,0 +1,93 @@
+package org.modelserver.runtime.registry;
+
+import java.util.Objects;
+import java.util.Optional;
+import org.modelserver.runtime.engine.EngineSession;
+import org.modelserver.runtime.repository.ModelConfig;
+
+/**
+ * One version of a model: READY with a completed config and a session, or UNAVAILABLE with the
+ * reason. Immutable; closing it closes the session.
+ */
+public final class ModelVersion implements AutoCloseable {
+  private final String modelName;
+  private final long version;
+  private final ModelState state;
+  private final String reason;
+  private final ModelConfig config;
+  private final EngineSession session;
+
+  private ModelVersion(
+      String modelName,
+      long version,
+      ModelState state,
+      String reason,
+      ModelConfig config,
+      EngineSession session) {
+    this.modelName = Objects.requireNonNull(modelName, "modelName");
+    this.version = version;
+    this.state = state;
+    this.reason = reason;
+    this.config = config;
+    this.session = session;
+  }
+
+  public static ModelVersion ready(
+      String modelName, long version, ModelConfig config, EngineSession session) {
+    return new ModelVersion(
+        modelName,
+        version,
+        ModelState.READY,
+        "",
+        Objects.requireNonNull(config, "config"),
+        Objects.requireNonNull(session, "session"));
+  }
+
+  public static ModelVersion unavailable(String modelName, long version, String reason) {
+    return new ModelVersion(
+        modelName, version, ModelState.UNAVAILABLE, Objects.requireNonNull(reason), null, null);
+  }
+
+  public String modelName() {
+    return modelName;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public ModelState state() {
+    return state;
+  }
+
+  public boolean isReady() {
+    return state == ModelState.READY;
+  }
+
+  /** Why the version is not ready; empty when it is. */
+  public String reason() {
+    return reason;
+  }
+
+  /** The completed config of a READY version. */
+  public Optional<ModelConfig> config() {
+    return Optional.ofNullable(config);
+  }
+
+  /** The session of a READY version. */
+  public Optional<EngineSession> session() {
+    return Optional.ofNullable(session);
+  }
+
+  @Override
+  public void close() {
+    if (session != null) {
+      session.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return modelName + " v" + version + " " + state + (reason.isEmpty() ? "" : " (" + reason + ")");
+  }
+}

@@ -1,0 +1,161 @@
+package org.modelserver.runtime.repository;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A model's configuration with Triton's field meanings. Immutable; build one with {@link
+ * #builder(String)}.
+ *
+ * <p>A config read from a file may be partial: no platform, no {@code max_batch_size} or no
+ * inputs and outputs. Loading completes it from the model file (see {@link ConfigCompleter}).
+ */
+public final class ModelConfig {
+  private final String name;
+  private final String platform;
+  private final String defaultModelFilename;
+  private final Integer maxBatchSize;
+  private final List<TensorSpec> inputs;
+  private final List<TensorSpec> outputs;
+  private final VersionPolicy versionPolicy;
+
+  private ModelConfig(Builder builder) {
+    this.name = builder.name;
+    this.platform = builder.platform;
+    this.defaultModelFilename = builder.defaultModelFilename;
+    this.maxBatchSize = builder.maxBatchSize;
+    this.inputs = List.copyOf(builder.inputs);
+    this.outputs = List.copyOf(builder.outputs);
+    this.versionPolicy = builder.versionPolicy;
+  }
+
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  public Builder toBuilder() {
+    Builder builder = new Builder(name);
+    builder.platform = platform;
+    builder.defaultModelFilename = defaultModelFilename;
+    builder.maxBatchSize = maxBatchSize;
+    builder.inputs.addAll(inputs);
+    builder.outputs.addAll(outputs);
+    builder.versionPolicy = versionPolicy;
+    return builder;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** {@code onnxruntime_onnx} or {@code pytorch_libtorch}; empty until inferred from the files. */
+  public Optional<String> platform() {
+    return Optional.ofNullable(platform);
+  }
+
+  public Optional<String> defaultModelFilename() {
+    return Optional.ofNullable(defaultModelFilename);
+  }
+
+  /** Empty when the config file did not say; 0 means the model does not batch. */
+  public Optional<Integer> maxBatchSize() {
+    return Optional.ofNullable(maxBatchSize);
+  }
+
+  /** The largest batch a request may carry; 0 when the model does not batch. */
+  public int maxBatch() {
+    return maxBatchSize == null ? 0 : maxBatchSize;
+  }
+
+  public boolean batched() {
+    return maxBatch() > 0;
+  }
+
+  public List<TensorSpec> inputs() {
+    return inputs;
+  }
+
+  public List<TensorSpec> outputs() {
+    return outputs;
+  }
+
+  public Optional<TensorSpec> input(String inputName) {
+    return inputs.stream().filter(spec -> spec.name().equals(inputName)).findFirst();
+  }
+
+  public Optional<TensorSpec> output(String outputName) {
+    return outputs.stream().filter(spec -> spec.name().equals(outputName)).findFirst();
+  }
+
+  public VersionPolicy versionPolicy() {
+    return versionPolicy;
+  }
+
+  /** A mutable builder; {@link #build()} checks what can be checked without the model file. */
+  public static final class Builder {
+    private final String name;
+    private String platform;
+    private String defaultModelFilename;
+    private Integer maxBatchSize;
+    private final List<TensorSpec> inputs = new ArrayList<>();
+    private final List<TensorSpec> outputs = new ArrayList<>();
+    private VersionPolicy versionPolicy = VersionPolicy.defaultPolicy();
+
+    private Builder(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+    }
+
+    public Builder platform(String value) {
+      this.platform = value;
+      return this;
+    }
+
+    public Builder defaultModelFilename(String value) {
+      this.defaultModelFilename = value;
+      return this;
+    }
+
+    public Builder maxBatchSize(Integer value) {
+      this.maxBatchSize = value;
+      return this;
+    }
+
+    public Builder inputs(List<TensorSpec> values) {
+      inputs.clear();
+      inputs.addAll(values);
+      return this;
+    }
+
+    public Builder outputs(List<TensorSpec> values) {
+      outputs.clear();
+      outputs.addAll(values);
+      return this;
+    }
+
+    public Builder versionPolicy(VersionPolicy value) {
+      this.versionPolicy = Objects.requireNonNull(value, "versionPolicy");
+      return this;
+    }
+
+    public ModelConfig build() {
+      if (maxBatchSize != null && maxBatchSize < 0) {
+        throw new ModelConfigException("max_batch_size must be 0 or more, got " + maxBatchSize);
+      }
+      checkUnique("input", inputs);
+      checkUnique("output", outputs);
+      return new ModelConfig(this);
+    }
+
+    private static void checkUnique(String kind, List<TensorSpec> specs) {
+      List<String> seen = new ArrayList<>();
+      for (TensorSpec spec : specs) {
+        if (seen.contains(spec.name())) {
+          throw new ModelConfigException(kind + " '" + spec.name() + "' is declared twice");
+        }
+        seen.add(spec.name());
+      }
+    }
+  }
+}

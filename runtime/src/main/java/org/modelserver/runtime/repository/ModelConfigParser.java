@@ -1,0 +1,324 @@
+package org.modelserver.runtime.repository;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.modelserver.runtime.tensor.DataType;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Reads {@code config.yaml} or {@code config.json} with Triton's model-configuration field names.
+ * Unknown keys are errors that name the key, never silently ignored.
+ */
+public final class ModelConfigParser {
+  public static final String YAML_FILE = "config.yaml";
+  public static final String JSON_FILE = "config.json";
+
+  private static final Set<String> TOP_LEVEL_KEYS =
+      Set.of(
+          "name",
+          "platform",
+          "backend",
+          "default_model_filename",
+          "max_batch_size",
+          "input",
+          "output",
+          "version_policy");
+
+  /** Triton keys this server does not implement yet; named separately for a clearer message. */
+  private static final Set<String> NOT_YET_SUPPORTED =
+      Set.of(
+          "dynamic_batching",
+          "instance_group",
+          "sequence_batching",
+          "ensemble_scheduling",
+          "optimization",
+          "parameters",
+          "model_warmup",
+          "response_cache",
+          "model_transaction_policy",
+          "batch_input",
+          "batch_output",
+          "cc_model_filenames",
+          "metric_tags",
+          "model_operations",
+          "model_repository_agents");
+
+  private static final Set<String> TENSOR_KEYS = Set.of("name", "data_type", "dims");
+
+  private final ObjectMapper yaml =
+      YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private final ObjectMapper json =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  /** The config file in a model folder, if there is one. */
+  public static Optional<Path> configFile(Path modelDir) {
+    Path yamlFile = modelDir.resolve(YAML_FILE);
+    Path jsonFile = modelDir.resolve(JSON_FILE);
+    boolean hasYaml = Files.isRegularFile(yamlFile);
+    boolean hasJson = Files.isRegularFile(jsonFile);
+    if (hasYaml && hasJson) {
+      throw new ModelConfigException(
+          "both " + YAML_FILE + " and " + JSON_FILE + " are present; keep exactly one");
+    }
+    if (!hasYaml && !hasJson && Files.isRegularFile(modelDir.resolve("config.pbtxt"))) {
+      throw new ModelConfigException(
+          "config.pbtxt (protobuf text) is not read by this server; write the same fields as "
+              + YAML_FILE
+              + " or "
+              + JSON_FILE);
+    }
+    return hasYaml ? Optional.of(yamlFile) : hasJson ? Optional.of(jsonFile) : Optional.empty();
+  }
+
+  /** Reads the model folder's config, or a default one when the folder has no config file. */
+  public ModelConfig read(String modelName, Path modelDir) {
+    Optional<Path> file = configFile(modelDir);
+    if (file.isEmpty()) {
+      return ModelConfig.builder(modelName).build();
+    }
+    String text;
+    try {
+      text = Files.readString(file.get());
+    } catch (IOException e) {
+      throw new ModelConfigException("cannot read " + file.get().getFileName() + ": " + e, e);
+    }
+    boolean isJson = file.get().getFileName().toString().equals(JSON_FILE);
+    return parse(modelName, text, isJson, file.get().getFileName().toString());
+  }
+
+  /** Parses config text; {@code source} names it in messages. */
+  public ModelConfig parse(String modelName, String text, boolean isJson, String source) {
+    JsonNode root;
+    try {
+      root = (isJson ? json : yaml).readTree(text);
+    } catch (JacksonException e) {
+      throw new ModelConfigException(
+          source + " is not valid " + (isJson ? "JSON" : "YAML") + ": " + e.getOriginalMessage(),
+          e);
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return ModelConfig.builder(modelName).build();
+    }
+    try {
+      return fromTree(modelName, root);
+    } catch (ModelConfigException e) {
+      throw new ModelConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private ModelConfig fromTree(String modelName, JsonNode root) {
+    if (!root.isObject()) {
+      throw new ModelConfigException("the top level must be a mapping of config keys");
+    }
+    checkKeys(root, TOP_LEVEL_KEYS, "");
+    ModelConfig.Builder builder = ModelConfig.builder(modelName);
+    JsonNode name = root.get("name");
+    if (name != null && !modelName.equals(text(name, "name"))) {
+      throw new ModelConfigException(
+          "name '" + name.asString() + "' does not match the model folder '" + modelName + "'");
+    }
+    builder.platform(platform(root));
+    if (root.has("default_model_filename")) {
+      String file = text(root.get("default_model_filename"), "default_model_filename");
+      if (file.isEmpty() || file.contains("/") || file.contains("\\") || file.startsWith(".")) {
+        throw new ModelConfigException(
+            "default_model_filename must be a plain file name inside the version folder, got '"
+                + file
+                + "'");
+      }
+      builder.defaultModelFilename(file);
+    }
+    if (root.has("max_batch_size")) {
+      builder.maxBatchSize(integer(root.get("max_batch_size"), "max_batch_size"));
+    }
+    builder.inputs(tensors(root.get("input"), "input"));
+    builder.outputs(tensors(root.get("output"), "output"));
+    if (root.has("version_policy")) {
+      builder.versionPolicy(versionPolicy(root.get("version_policy")));
+    }
+    return builder.build();
+  }
+
+  private static String platform(JsonNode root) {
+    String platform = root.has("platform") ? text(root.get("platform"), "platform") : null;
+    if (platform != null && !Platforms.isKnown(platform)) {
+      throw new ModelConfigException(
+          "platform '" + platform + "' is not supported; expected " + Platforms.describe());
+    }
+    if (root.has("backend")) {
+      String backend = text(root.get("backend"), "backend");
+      String fromBackend =
+          Platforms.fromBackend(backend)
+              .orElseThrow(
+                  () ->
+                      new ModelConfigException(
+                          "backend '" + backend + "' is not supported; expected onnxruntime or pytorch"));
+      if (platform != null && !platform.equals(fromBackend)) {
+        throw new ModelConfigException(
+            "backend '" + backend + "' contradicts platform '" + platform + "'");
+      }
+      platform = fromBackend;
+    }
+    return platform;
+  }
+
+  private static List<TensorSpec> tensors(JsonNode node, String key) {
+    List<TensorSpec> specs = new ArrayList<>();
+    if (node == null || node.isNull()) {
+      return specs;
+    }
+    if (!node.isArray()) {
+      throw new ModelConfigException(key + " must be a list of {name, data_type, dims}");
+    }
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode entry = node.get(i);
+      String where = key + "[" + i + "]";
+      if (!entry.isObject()) {
+        throw new ModelConfigException(where + " must be a mapping with name, data_type and dims");
+      }
+      checkKeys(entry, TENSOR_KEYS, where + ".");
+      for (String required : List.of("name", "data_type", "dims")) {
+        if (!entry.has(required)) {
+          throw new ModelConfigException(where + " is missing '" + required + "'");
+        }
+      }
+      String name = text(entry.get("name"), where + ".name");
+      String typeName = text(entry.get("data_type"), where + ".data_type");
+      DataType type =
+          DataType.fromConfigName(typeName)
+              .orElseThrow(
+                  () ->
+                      new ModelConfigException(
+                          where
+                              + ".data_type '"
+                              + typeName
+                              + "' is unknown; expected one of TYPE_BOOL, TYPE_UINT8, TYPE_UINT16,"
+                              + " TYPE_UINT32, TYPE_UINT64, TYPE_INT8, TYPE_INT16, TYPE_INT32,"
+                              + " TYPE_INT64, TYPE_FP16, TYPE_BF16, TYPE_FP32, TYPE_FP64,"
+                              + " TYPE_STRING"));
+      specs.add(new TensorSpec(name, type, dims(entry.get("dims"), where + ".dims")));
+    }
+    return specs;
+  }
+
+  private static long[] dims(JsonNode node, String where) {
+    if (!node.isArray()) {
+      throw new ModelConfigException(where + " must be a list of integers (-1 for variable)");
+    }
+    long[] dims = new long[node.size()];
+    for (int i = 0; i < dims.length; i++) {
+      JsonNode dim = node.get(i);
+      if (!dim.isIntegralNumber() || !dim.canConvertToLong()) {
+        throw new ModelConfigException(
+            where + "[" + i + "] must be an integer (-1 for variable), got " + dim);
+      }
+      long value = dim.longValue();
+      if (value == 0 || value < -1) {
+        throw new ModelConfigException(
+            where + "[" + i + "] must be a positive size or -1 for variable, got " + value);
+      }
+      dims[i] = value;
+    }
+    return dims;
+  }
+
+  private static VersionPolicy versionPolicy(JsonNode node) {
+    if (!node.isObject() || node.size() != 1) {
+      throw new ModelConfigException(
+          "version_policy must have exactly one of latest: {num_versions: N}, all: {},"
+              + " specific: {versions: [..]}");
+    }
+    Map.Entry<String, JsonNode> entry = node.properties().iterator().next();
+    JsonNode body = entry.getValue();
+    String where = "version_policy." + entry.getKey();
+    if (!body.isObject() && !body.isNull()) {
+      throw new ModelConfigException(where + " must be a mapping");
+    }
+    try {
+      switch (entry.getKey()) {
+        case "latest" -> {
+          checkKeys(body, Set.of("num_versions"), where + ".");
+          int count =
+              body.has("num_versions")
+                  ? integer(body.get("num_versions"), where + ".num_versions")
+                  : 1;
+          return new VersionPolicy.Latest(count);
+        }
+        case "all" -> {
+          checkKeys(body, Set.of(), where + ".");
+          return new VersionPolicy.All();
+        }
+        case "specific" -> {
+          checkKeys(body, Set.of("versions"), where + ".");
+          JsonNode list = body.get("versions");
+          if (list == null || !list.isArray()) {
+            throw new ModelConfigException(where + ".versions must be a list of version numbers");
+          }
+          Set<Long> versions = new HashSet<>();
+          for (JsonNode version : list) {
+            if (!version.isIntegralNumber() || version.longValue() < 1) {
+              throw new ModelConfigException(
+                  where + ".versions must hold positive integers, got " + version);
+            }
+            versions.add(version.longValue());
+          }
+          return new VersionPolicy.Specific(versions);
+        }
+        default ->
+            throw new ModelConfigException(
+                "version_policy '"
+                    + entry.getKey()
+                    + "' is unknown; expected latest, all or specific");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ModelConfigException(e.getMessage(), e);
+    }
+  }
+
+  private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) {
+    if (node == null || node.isNull()) {
+      return;
+    }
+    for (String key : node.propertyNames()) {
+      if (allowed.contains(key)) {
+        continue;
+      }
+      if (prefix.isEmpty() && NOT_YET_SUPPORTED.contains(key)) {
+        throw new ModelConfigException(
+            "key '" + key + "' is a Triton setting this server does not support yet");
+      }
+      throw new ModelConfigException(
+          "unknown key '" + prefix + key + "'; expected one of " + String.join(", ", sorted(allowed)));
+    }
+  }
+
+  private static List<String> sorted(Set<String> keys) {
+    return keys.stream().sorted().toList();
+  }
+
+  private static String text(JsonNode node, String where) {
+    if (!node.isString()) {
+      throw new ModelConfigException(where + " must be a string, got " + node);
+    }
+    return node.stringValue();
+  }
+
+  private static int integer(JsonNode node, String where) {
+    if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+      throw new ModelConfigException(where + " must be an integer, got " + node);
+    }
+    return node.intValue();
+  }
+}

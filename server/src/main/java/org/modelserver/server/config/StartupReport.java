@@ -1,0 +1,51 @@
+package org.modelserver.server.config;
+
+import org.modelserver.runtime.registry.Model;
+import org.modelserver.runtime.registry.ModelRegistry;
+import org.modelserver.runtime.registry.ModelVersion;
+import org.modelserver.runtime.repository.ModelRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/** Logs where the server listens and the state of every model and version. */
+@Component
+class StartupReport {
+  private static final Logger log = LoggerFactory.getLogger(StartupReport.class);
+
+  private final ModelRegistry registry;
+  private final ModelRepository repository;
+
+  StartupReport(ModelRegistry registry, ModelRepository repository) {
+    this.registry = registry;
+    this.repository = repository;
+  }
+
+  @EventListener
+  void onStarted(WebServerInitializedEvent event) {
+    log.info("Model repository {}", repository.root());
+    for (Model model : registry.models()) {
+      if (model.versions().isEmpty()) {
+        log.warn("  model {}: UNAVAILABLE ({})", model.name(), model.problem());
+      }
+      for (ModelVersion version : model.versions().values()) {
+        if (version.isReady()) {
+          log.info("  model {} version {}: READY", model.name(), version.version());
+        } else {
+          log.warn(
+              "  model {} version {}: UNAVAILABLE ({})",
+              model.name(),
+              version.version(),
+              version.reason());
+        }
+      }
+    }
+    log.info(
+        "KServe v2 REST API listening on http://0.0.0.0:{}/v2 ({} models, server {})",
+        event.getWebServer().getPort(),
+        registry.models().size(),
+        registry.allReady() ? "ready" : "not ready: some models are unavailable");
+  }
+}

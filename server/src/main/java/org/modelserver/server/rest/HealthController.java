@@ -1,0 +1,60 @@
+package org.modelserver.server.rest;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.modelserver.runtime.registry.Model;
+import org.modelserver.runtime.registry.ModelRegistry;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Server liveness, readiness and metadata. As the protocol says, 200 means true and a 4xx (400,
+ * as Triton answers) means false.
+ */
+@RestController
+class HealthController {
+  static final String SERVER_NAME = "jvm-model-server";
+
+  private final ModelRegistry registry;
+  private final String version;
+
+  HealthController(ModelRegistry registry, @Value("${modelserver.build-version:dev}") String version) {
+    this.registry = registry;
+    this.version = version;
+  }
+
+  @GetMapping("/v2/health/live")
+  Map<String, Object> live() {
+    return Map.of("live", true);
+  }
+
+  @GetMapping("/v2/health/ready")
+  ResponseEntity<Map<String, Object>> ready() {
+    List<Model> unready = registry.models().stream().filter(m -> !m.isFullyReady()).toList();
+    if (unready.isEmpty()) {
+      return ResponseEntity.ok(Map.of("ready", true));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("ready", false);
+    body.put(
+        "error",
+        "models not ready: "
+            + String.join(
+                ", ",
+                unready.stream().map(m -> m.name() + " (" + m.unavailableReason() + ")").toList()));
+    return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(body);
+  }
+
+  @GetMapping("/v2")
+  Map<String, Object> metadata() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", SERVER_NAME);
+    body.put("version", version);
+    body.put("extensions", List.of("model_configuration"));
+    return body;
+  }
+}

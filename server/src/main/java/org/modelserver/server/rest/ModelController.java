@@ -1,0 +1,119 @@
+package org.modelserver.server.rest;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.registry.Model;
+import org.modelserver.runtime.registry.ModelRegistry;
+import org.modelserver.runtime.registry.ModelVersion;
+import org.modelserver.runtime.repository.ModelConfig;
+import org.modelserver.runtime.repository.TensorSpec;
+import org.modelserver.runtime.repository.VersionPolicy;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Model metadata, readiness and configuration (Triton's model configuration extension). */
+@RestController
+class ModelController {
+  private final ModelRegistry registry;
+
+  ModelController(ModelRegistry registry) {
+    this.registry = registry;
+  }
+
+  @GetMapping({"/v2/models/{model}", "/v2/models/{model}/versions/{version}"})
+  Map<String, Object> metadata(
+      @PathVariable String model, @PathVariable(required = false) String version) {
+    ModelVersion resolved = registry.resolve(model, Versions.parse(version));
+    ModelConfig config = resolved.config().orElseThrow();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", model);
+    body.put("versions", readyVersions(registry.find(model).orElseThrow()));
+    body.put("platform", config.platform().orElse(""));
+    body.put("inputs", tensors(config.inputs(), config.batched()));
+    body.put("outputs", tensors(config.outputs(), config.batched()));
+    return body;
+  }
+
+  @GetMapping({"/v2/models/{model}/ready", "/v2/models/{model}/versions/{version}/ready"})
+  ResponseEntity<Map<String, Object>> ready(
+      @PathVariable String model, @PathVariable(required = false) String version) {
+    Optional<Long> number = Versions.parse(version);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", model);
+    try {
+      registry.resolve(model, number);
+      body.put("ready", true);
+      return ResponseEntity.ok(body);
+    } catch (ServingException e) {
+      if (e.kind() == org.modelserver.runtime.error.ErrorKind.NOT_FOUND) {
+        throw e;
+      }
+      body.put("ready", false);
+      body.put("error", e.getMessage());
+      return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(body);
+    }
+  }
+
+  @GetMapping({"/v2/models/{model}/config", "/v2/models/{model}/versions/{version}/config"})
+  Map<String, Object> config(
+      @PathVariable String model, @PathVariable(required = false) String version) {
+    ModelConfig config = registry.resolve(model, Versions.parse(version)).config().orElseThrow();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", config.name());
+    body.put("platform", config.platform().orElse(""));
+    body.put("max_batch_size", config.maxBatch());
+    body.put("input", configTensors(config.inputs()));
+    body.put("output", configTensors(config.outputs()));
+    body.put("version_policy", versionPolicy(config.versionPolicy()));
+    config.defaultModelFilename().ifPresent(file -> body.put("default_model_filename", file));
+    return body;
+  }
+
+  private static List<String> readyVersions(Model model) {
+    return model.versions().values().stream()
+        .filter(ModelVersion::isReady)
+        .map(v -> Long.toString(v.version()))
+        .toList();
+  }
+
+  private static List<Map<String, Object>> tensors(List<TensorSpec> specs, boolean batched) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (TensorSpec spec : specs) {
+      Map<String, Object> tensor = new LinkedHashMap<>();
+      tensor.put("name", spec.name());
+      tensor.put("datatype", spec.dataType().protocolName());
+      tensor.put("shape", spec.shape(batched));
+      list.add(tensor);
+    }
+    return list;
+  }
+
+  private static List<Map<String, Object>> configTensors(List<TensorSpec> specs) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (TensorSpec spec : specs) {
+      Map<String, Object> tensor = new LinkedHashMap<>();
+      tensor.put("name", spec.name());
+      tensor.put("data_type", spec.dataType().configName());
+      tensor.put("dims", spec.dims());
+      list.add(tensor);
+    }
+    return list;
+  }
+
+  private static Map<String, Object> versionPolicy(VersionPolicy policy) {
+    if (policy instanceof VersionPolicy.Latest latest) {
+      return Map.of("latest", Map.of("num_versions", latest.numVersions()));
+    }
+    if (policy instanceof VersionPolicy.Specific specific) {
+      return Map.of("specific", Map.of("versions", specific.sorted()));
+    }
+    return Map.of("all", Map.of());
+  }
+}

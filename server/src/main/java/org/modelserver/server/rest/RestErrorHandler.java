@@ -1,0 +1,102 @@
+package org.modelserver.server.rest;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.modelserver.runtime.error.ServingException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpMediaTypeException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+
+/**
+ * The one place where failures become HTTP statuses. Every error body is {@code {"error": msg}};
+ * no stack trace ever reaches a client.
+ */
+@RestControllerAdvice
+class RestErrorHandler {
+  private static final Logger log = LoggerFactory.getLogger(RestErrorHandler.class);
+
+  static HttpStatus status(ServingException e) {
+    return switch (e.kind()) {
+      case INVALID_ARGUMENT -> HttpStatus.BAD_REQUEST;
+      case NOT_FOUND -> HttpStatus.NOT_FOUND;
+      case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
+      case UNAVAILABLE, CAPACITY_EXCEEDED -> HttpStatus.SERVICE_UNAVAILABLE;
+      case INTERNAL -> HttpStatus.INTERNAL_SERVER_ERROR;
+    };
+  }
+
+  static ResponseEntity<Map<String, String>> body(HttpStatus status, String message) {
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(Map.of("error", message));
+  }
+
+  @ExceptionHandler(ServingException.class)
+  ResponseEntity<Map<String, String>> serving(ServingException e, HttpServletRequest request) {
+    HttpStatus status = status(e);
+    if (status.is5xxServerError() && status != HttpStatus.SERVICE_UNAVAILABLE) {
+      log.error("{} {} failed: {}", request.getMethod(), request.getRequestURI(), e.getMessage(), e);
+    }
+    return body(status, e.getMessage());
+  }
+
+  @ExceptionHandler({CompletionException.class, ExecutionException.class})
+  ResponseEntity<Map<String, String>> unwrap(Exception e, HttpServletRequest request) {
+    Throwable cause = e.getCause();
+    if (cause instanceof ServingException serving) {
+      return serving(serving, request);
+    }
+    return unexpected(cause instanceof Exception inner ? inner : e, request);
+  }
+
+  @ExceptionHandler(NoResourceFoundException.class)
+  ResponseEntity<Map<String, String>> noRoute(HttpServletRequest request) {
+    return body(
+        HttpStatus.NOT_FOUND,
+        "no endpoint " + request.getRequestURI() + "; see openapi.yaml for the API");
+  }
+
+  @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+  ResponseEntity<Map<String, String>> wrongMethod(
+      HttpRequestMethodNotSupportedException e, HttpServletRequest request) {
+    return body(
+        HttpStatus.METHOD_NOT_ALLOWED,
+        request.getMethod()
+            + " is not allowed on "
+            + request.getRequestURI()
+            + "; use "
+            + e.getSupportedHttpMethods());
+  }
+
+  @ExceptionHandler(HttpMediaTypeException.class)
+  ResponseEntity<Map<String, String>> mediaType(HttpMediaTypeException e) {
+    return body(HttpStatus.NOT_ACCEPTABLE, "unsupported media type: " + e.getMessage());
+  }
+
+  @ExceptionHandler(AsyncRequestTimeoutException.class)
+  ResponseEntity<Map<String, String>> timeout() {
+    return body(HttpStatus.SERVICE_UNAVAILABLE, "the request timed out inside the server");
+  }
+
+  @ExceptionHandler(Exception.class)
+  ResponseEntity<Map<String, String>> unexpected(Exception e, HttpServletRequest request) {
+    if (e instanceof org.springframework.web.ErrorResponse error) {
+      HttpStatus status = HttpStatus.resolve(error.getStatusCode().value());
+      if (status != null && status.is4xxClientError()) {
+        return body(status, error.getBody().getDetail() == null ? status.getReasonPhrase() : error.getBody().getDetail());
+      }
+    }
+    log.error("{} {} failed unexpectedly", request.getMethod(), request.getRequestURI(), e);
+    return body(HttpStatus.INTERNAL_SERVER_ERROR, "internal server error; see the server log");
+  }
+}

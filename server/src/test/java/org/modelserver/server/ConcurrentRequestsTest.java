@@ -81,7 +81,14 @@ class ConcurrentRequestsTest {
     for (int i = 0; i < rows * 4; i++) {
       double expected = (float) (client + i) * (i % 3) + 0.5f;
       if (Math.abs(data.get(i).doubleValue() - expected) > 1e-3) {
-        return "client " + client + " element " + i + " = " + data.get(i) + ", expected " + expected;
+        return "client "
+            + client
+            + " element "
+            + i
+            + " = "
+            + data.get(i)
+            + ", expected "
+            + expected;
       }
     }
     return "ok";

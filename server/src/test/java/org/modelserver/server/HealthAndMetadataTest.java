@@ -77,7 +77,8 @@ class HealthAndMetadataTest {
   @Test
   void modelAndVersionReadiness() {
     assertThat(http.get("/v2/models/classifier/ready").status()).isEqualTo(200);
-    assertThat(http.get("/v2/models/classifier/versions/1/ready").json().get("ready").booleanValue())
+    assertThat(
+            http.get("/v2/models/classifier/versions/1/ready").json().get("ready").booleanValue())
         .isTrue();
     assertThat(http.get("/v2/models/nope/ready").status()).isEqualTo(404);
     assertThat(http.get("/v2/models/classifier/versions/9/ready").status()).isEqualTo(404);
@@ -89,7 +90,8 @@ class HealthAndMetadataTest {
     assertThat(body.get("max_batch_size").intValue()).isEqualTo(16);
     assertThat(body.get("input").get(0).get("data_type").stringValue()).isEqualTo("TYPE_INT64");
     assertThat(body.get("input").get(0).get("dims").toString()).isEqualTo("[-1]");
-    assertThat(body.get("version_policy").toString()).isEqualTo("{\"latest\":{\"num_versions\":1}}");
+    assertThat(body.get("version_policy").toString())
+        .isEqualTo("{\"latest\":{\"num_versions\":1}}");
   }
 
   @Test

@@ -104,7 +104,10 @@ class InferenceErrorsTest {
 
   @Test
   void missingFieldInInput() {
-    assertThat(badRequest(CLASSIFIER, "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}"))
+    assertThat(
+            badRequest(
+                CLASSIFIER,
+                "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}"))
         .contains("missing 'datatype'");
   }
 
@@ -131,7 +134,8 @@ class InferenceErrorsTest {
 
   @Test
   void duplicateInput() {
-    String input = "{\"name\":\"features\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}";
+    String input =
+        "{\"name\":\"features\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}";
     assertThat(badRequest(CLASSIFIER, "{\"inputs\":[" + input + "," + input + "]}"))
         .contains("'features' appears twice");
   }
@@ -289,7 +293,8 @@ class InferenceErrorsTest {
 
   @Test
   void unknownModelIs404() {
-    HttpTestClient.Reply reply = http.post("/v2/models/nope/infer", features("[1,4]", "FP32", "[1,2,3,4]"));
+    HttpTestClient.Reply reply =
+        http.post("/v2/models/nope/infer", features("[1,4]", "FP32", "[1,2,3,4]"));
     assertThat(reply.status()).isEqualTo(404);
     assertThat(reply.error()).contains("unknown model 'nope'");
   }

@@ -52,7 +52,8 @@ class OpenApiContractTest {
 
   private Set<String> served() {
     Set<String> operations = new TreeSet<>();
-    for (Map.Entry<RequestMappingInfo, HandlerMethod> entry : mappings.getHandlerMethods().entrySet()) {
+    for (Map.Entry<RequestMappingInfo, HandlerMethod> entry :
+        mappings.getHandlerMethods().entrySet()) {
       if (!entry.getValue().getBeanType().getPackageName().startsWith("org.modelserver")) {
         continue;
       }

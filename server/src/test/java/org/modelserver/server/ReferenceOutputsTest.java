@@ -56,7 +56,8 @@ class ReferenceOutputsTest {
   void outputsMatchPyTorch(String model, String version, String id, JsonNode testCase) {
     HttpTestClient.Reply reply =
         new HttpTestClient(port)
-            .post("/v2/models/" + model + "/versions/" + version + "/infer", testCase.get("request"));
+            .post(
+                "/v2/models/" + model + "/versions/" + version + "/infer", testCase.get("request"));
 
     assertThat(reply.status()).as(reply.body()).isEqualTo(200);
     JsonNode body = reply.json();
@@ -98,8 +99,10 @@ class ReferenceOutputsTest {
                 .isCloseTo(want.get(i).floatValue(), within(FP32_TOLERANCE));
         case "FP64" ->
             assertThat(got.get(i).doubleValue()).as(where).isEqualTo(want.get(i).doubleValue());
-        case "BOOL" -> assertThat(got.get(i).booleanValue()).as(where).isEqualTo(want.get(i).booleanValue());
-        case "BYTES" -> assertThat(got.get(i).stringValue()).as(where).isEqualTo(want.get(i).stringValue());
+        case "BOOL" ->
+            assertThat(got.get(i).booleanValue()).as(where).isEqualTo(want.get(i).booleanValue());
+        case "BYTES" ->
+            assertThat(got.get(i).stringValue()).as(where).isEqualTo(want.get(i).stringValue());
         default -> assertThat(got.get(i).longValue()).as(where).isEqualTo(want.get(i).longValue());
       }
     }

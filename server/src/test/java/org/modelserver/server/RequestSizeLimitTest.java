@@ -20,8 +20,7 @@ class RequestSizeLimitTest {
   @BeforeAll
   static void start() {
     server =
-        TestRepos.start(
-            "--model-repository=" + TestRepos.exampleRepo(), "--max-request-size=2KB");
+        TestRepos.start("--model-repository=" + TestRepos.exampleRepo(), "--max-request-size=2KB");
     port = TestRepos.port(server);
     http = new HttpTestClient(port);
   }
@@ -41,7 +40,9 @@ class RequestSizeLimitTest {
   void declaredLengthOverLimitIs413() {
     HttpTestClient.Reply reply = http.post("/v2/models/classifier/infer", largeBody());
     assertThat(reply.status()).isEqualTo(413);
-    assertThat(reply.error()).contains("exceeds the limit of 2048 bytes").contains("max-request-size");
+    assertThat(reply.error())
+        .contains("exceeds the limit of 2048 bytes")
+        .contains("max-request-size");
   }
 
   @Test
@@ -49,9 +50,12 @@ class RequestSizeLimitTest {
     byte[] bytes = largeBody().getBytes(StandardCharsets.UTF_8);
     HttpTestClient.Reply reply =
         http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/models/classifier/infer"))
+            HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + port + "/v2/models/classifier/infer"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))));
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(bytes))));
     assertThat(reply.status()).isEqualTo(413);
     assertThat(reply.error()).contains("more than 2048 bytes");
   }

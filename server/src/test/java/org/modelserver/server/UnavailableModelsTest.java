@@ -13,8 +13,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Broken models (corrupt file, bad config, inconsistent config, no versions) are UNAVAILABLE with
- * a readable reason, and never stop the good models from serving.
+ * Broken models (corrupt file, bad config, inconsistent config, no versions) are UNAVAILABLE with a
+ * readable reason, and never stop the good models from serving.
  */
 class UnavailableModelsTest {
   @TempDir static Path repo;
@@ -34,7 +34,8 @@ class UnavailableModelsTest {
 
     TestRepos.copyModel("mixed_io", repo);
     Files.move(repo.resolve("mixed_io"), repo.resolve("bad_config"));
-    Files.writeString(repo.resolve("bad_config/config.yaml"), "max_batch_size: 4\nfavourite_colour: blue\n");
+    Files.writeString(
+        repo.resolve("bad_config/config.yaml"), "max_batch_size: 4\nfavourite_colour: blue\n");
 
     TestRepos.copyModel("mixed_io", repo);
     Files.move(repo.resolve("mixed_io"), repo.resolve("wrong_type"));
@@ -86,7 +87,8 @@ class UnavailableModelsTest {
     HttpTestClient.Reply reply = http.get("/v2/models/corrupt/ready");
     assertThat(reply.status()).isEqualTo(400);
     assertThat(reply.json().get("ready").booleanValue()).isFalse();
-    assertThat(reply.json().get("error").stringValue()).contains("ONNX Runtime cannot load model.onnx");
+    assertThat(reply.json().get("error").stringValue())
+        .contains("ONNX Runtime cannot load model.onnx");
   }
 
   @Test

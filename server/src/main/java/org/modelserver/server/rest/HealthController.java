@@ -12,8 +12,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Server liveness, readiness and metadata. As the protocol says, 200 means true and a 4xx (400,
- * as Triton answers) means false.
+ * Server liveness, readiness and metadata. As the protocol says, 200 means true and a 4xx (400, as
+ * Triton answers) means false.
  */
 @RestController
 class HealthController {
@@ -22,7 +22,8 @@ class HealthController {
   private final ModelRegistry registry;
   private final String version;
 
-  HealthController(ModelRegistry registry, @Value("${modelserver.build-version:dev}") String version) {
+  HealthController(
+      ModelRegistry registry, @Value("${modelserver.build-version:dev}") String version) {
     this.registry = registry;
     this.version = version;
   }

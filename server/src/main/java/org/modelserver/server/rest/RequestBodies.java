@@ -24,8 +24,7 @@ class RequestBodies {
       throw tooLarge(declared + " bytes");
     }
     try (InputStream in = request.getInputStream()) {
-      ByteArrayOutputStream out =
-          new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
       byte[] chunk = new byte[16 * 1024];
       long total = 0;
       int read;
@@ -38,7 +37,8 @@ class RequestBodies {
       }
       return out.toByteArray();
     } catch (IOException e) {
-      throw ServingException.invalidArgument("the request body could not be read: " + e.getMessage());
+      throw ServingException.invalidArgument(
+          "the request body could not be read: " + e.getMessage());
     }
   }
 

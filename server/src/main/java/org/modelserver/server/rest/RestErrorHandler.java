@@ -18,8 +18,8 @@ import org.springframework.web.context.request.async.AsyncRequestTimeoutExceptio
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
- * The one place where failures become HTTP statuses. Every error body is {@code {"error": msg}};
- * no stack trace ever reaches a client.
+ * The one place where failures become HTTP statuses. Every error body is {@code {"error": msg}}; no
+ * stack trace ever reaches a client.
  */
 @RestControllerAdvice
 class RestErrorHandler {
@@ -45,7 +45,8 @@ class RestErrorHandler {
   ResponseEntity<Map<String, String>> serving(ServingException e, HttpServletRequest request) {
     HttpStatus status = status(e);
     if (status.is5xxServerError() && status != HttpStatus.SERVICE_UNAVAILABLE) {
-      log.error("{} {} failed: {}", request.getMethod(), request.getRequestURI(), e.getMessage(), e);
+      log.error(
+          "{} {} failed: {}", request.getMethod(), request.getRequestURI(), e.getMessage(), e);
     }
     return body(status, e.getMessage());
   }
@@ -93,7 +94,11 @@ class RestErrorHandler {
     if (e instanceof org.springframework.web.ErrorResponse error) {
       HttpStatus status = HttpStatus.resolve(error.getStatusCode().value());
       if (status != null && status.is4xxClientError()) {
-        return body(status, error.getBody().getDetail() == null ? status.getReasonPhrase() : error.getBody().getDetail());
+        return body(
+            status,
+            error.getBody().getDetail() == null
+                ? status.getReasonPhrase()
+                : error.getBody().getDetail());
       }
     }
     log.error("{} {} failed unexpectedly", request.getMethod(), request.getRequestURI(), e);

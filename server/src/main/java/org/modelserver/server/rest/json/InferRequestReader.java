@@ -73,7 +73,8 @@ public final class InferRequestReader {
       }
       return root;
     } catch (JacksonException e) {
-      throw ServingException.invalidArgument("malformed JSON: " + e.getOriginalMessage() + location(e));
+      throw ServingException.invalidArgument(
+          "malformed JSON: " + e.getOriginalMessage() + location(e));
     }
   }
 
@@ -81,7 +82,11 @@ public final class InferRequestReader {
     if (e.getLocation() == null || e.getLocation().getLineNr() < 0) {
       return "";
     }
-    return " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    return " (line "
+        + e.getLocation().getLineNr()
+        + ", column "
+        + e.getLocation().getColumnNr()
+        + ")";
   }
 
   private static Tensor input(JsonNode input, int index) {
@@ -182,7 +187,12 @@ public final class InferRequestReader {
       return;
     }
     throw ServingException.invalidArgument(
-        where + " parameter '" + key + "' = " + value + " is not supported yet (binary tensor data)");
+        where
+            + " parameter '"
+            + key
+            + "' = "
+            + value
+            + " is not supported yet (binary tensor data)");
   }
 
   private static Map<String, Object> parameters(JsonNode node, String where) {

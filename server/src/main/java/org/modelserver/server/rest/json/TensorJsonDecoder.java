@@ -14,7 +14,8 @@ import tools.jackson.databind.JsonNode;
  * element count and each value's range for the datatype.
  */
 final class TensorJsonDecoder {
-  private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+  private static final BigInteger UINT64_MAX =
+      BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
   private TensorJsonDecoder() {}
 
@@ -89,7 +90,8 @@ final class TensorJsonDecoder {
     return leaf.stringValue().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void put(ByteBuffer buffer, DataType type, JsonNode leaf, String where, int index) {
+  private static void put(
+      ByteBuffer buffer, DataType type, JsonNode leaf, String where, int index) {
     switch (type) {
       case BOOL -> {
         if (!leaf.isBoolean()) {
@@ -98,14 +100,18 @@ final class TensorJsonDecoder {
         buffer.put((byte) (leaf.booleanValue() ? 1 : 0));
       }
       case UINT8 -> buffer.put((byte) integer(leaf, where, index, type, 0, 255));
-      case INT8 -> buffer.put((byte) integer(leaf, where, index, type, Byte.MIN_VALUE, Byte.MAX_VALUE));
+      case INT8 ->
+          buffer.put((byte) integer(leaf, where, index, type, Byte.MIN_VALUE, Byte.MAX_VALUE));
       case UINT16 -> buffer.putShort((short) integer(leaf, where, index, type, 0, 65535));
       case INT16 ->
-          buffer.putShort((short) integer(leaf, where, index, type, Short.MIN_VALUE, Short.MAX_VALUE));
+          buffer.putShort(
+              (short) integer(leaf, where, index, type, Short.MIN_VALUE, Short.MAX_VALUE));
       case UINT32 -> buffer.putInt((int) integer(leaf, where, index, type, 0, 0xFFFFFFFFL));
       case INT32 ->
-          buffer.putInt((int) integer(leaf, where, index, type, Integer.MIN_VALUE, Integer.MAX_VALUE));
-      case INT64 -> buffer.putLong(integer(leaf, where, index, type, Long.MIN_VALUE, Long.MAX_VALUE));
+          buffer.putInt(
+              (int) integer(leaf, where, index, type, Integer.MIN_VALUE, Integer.MAX_VALUE));
+      case INT64 ->
+          buffer.putLong(integer(leaf, where, index, type, Long.MIN_VALUE, Long.MAX_VALUE));
       case UINT64 -> buffer.putLong(unsigned64(leaf, where, index));
       case FP32 -> {
         double value = number(leaf, where, index);

@@ -130,4 +130,20 @@ class HealthAndMetadataTest {
     assertThat(wrongMethod.status()).isEqualTo(405);
     assertThat(wrongMethod.error()).contains("POST");
   }
+
+  @Test
+  void malformedUrlsGetJsonErrorsFromTheContainerToo() {
+    HttpTestClient.Reply encodedSlash = http.get("/v2/models/a%2Fb/ready");
+    assertThat(encodedSlash.status()).isEqualTo(400);
+    assertThat(encodedSlash.error()).contains("malformed");
+    String badEscape = http.raw("GET /v2/models/%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(badEscape).startsWith("HTTP/1.1 400").contains("{\"error\":").contains("%-escape");
+  }
+
+  @Test
+  void errorPageRequestedDirectlyIsNotFound() {
+    HttpTestClient.Reply reply = http.get("/error");
+    assertThat(reply.status()).isEqualTo(404);
+    assertThat(reply.error()).contains("/error");
+  }
 }

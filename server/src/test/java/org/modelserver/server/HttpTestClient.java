@@ -2,6 +2,7 @@ package org.modelserver.server;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,6 +57,19 @@ public final class HttpTestClient {
 
   public Reply post(String path, JsonNode body) {
     return post(path, JSON.writeValueAsString(body));
+  }
+
+  /** Sends bytes as they are, for requests a proper client refuses to build; returns the reply. */
+  public String raw(String request) {
+    URI uri = URI.create(base);
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public Reply send(HttpRequest.Builder request) {

@@ -59,6 +59,9 @@ class OpenApiContractTest {
       }
       RequestMappingInfo info = entry.getKey();
       for (String pattern : info.getPathPatternsCondition().getPatternValues()) {
+        if (pattern.equals("/error")) {
+          continue; // the servlet container's error page, not an API operation
+        }
         for (RequestMethod method : info.getMethodsCondition().getMethods()) {
           operations.add(method.name() + " " + pattern);
         }

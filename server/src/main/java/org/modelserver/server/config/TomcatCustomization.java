@@ -1,0 +1,21 @@
+package org.modelserver.server.config;
+
+import org.apache.catalina.core.StandardHost;
+import org.modelserver.server.rest.JsonErrorReportValve;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.stereotype.Component;
+
+/** Makes Tomcat's own error pages JSON, like every other error of the API. */
+@Component
+class TomcatCustomization implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
+  @Override
+  public void customize(TomcatServletWebServerFactory factory) {
+    factory.addContextCustomizers(
+        context -> {
+          if (context.getParent() instanceof StandardHost host) {
+            host.setErrorReportValveClass(JsonErrorReportValve.class.getName());
+          }
+        });
+  }
+}

@@ -136,7 +136,8 @@ class HealthAndMetadataTest {
     HttpTestClient.Reply encodedSlash = http.get("/v2/models/a%2Fb/ready");
     assertThat(encodedSlash.status()).isEqualTo(400);
     assertThat(encodedSlash.error()).contains("malformed");
-    String badEscape = http.raw("GET /v2/models/%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String badEscape =
+        http.raw("GET /v2/models/%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(badEscape).startsWith("HTTP/1.1 400").contains("{\"error\":").contains("%-escape");
   }
 

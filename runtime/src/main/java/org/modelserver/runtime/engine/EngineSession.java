@@ -6,8 +6,8 @@ import java.util.Set;
 import org.modelserver.runtime.tensor.Tensor;
 
 /**
- * A loaded model version that executes batches of named tensors. Safe to call from several
- * threads at once. Closing frees its native memory; closing twice is harmless.
+ * A loaded model version that executes batches of named tensors. Safe to call from several threads
+ * at once. Closing frees its native memory; closing twice is harmless.
  */
 public interface EngineSession extends AutoCloseable {
 
@@ -23,8 +23,8 @@ public interface EngineSession extends AutoCloseable {
    * @param inputs every model input, already validated against the model's configuration
    * @param outputs the names of the outputs wanted
    * @return the requested outputs by name
-   * @throws org.modelserver.runtime.error.ServingException INVALID_ARGUMENT when the engine
-   *     rejects the values (for example an index out of range), INTERNAL for faults
+   * @throws org.modelserver.runtime.error.ServingException INVALID_ARGUMENT when the engine rejects
+   *     the values (for example an index out of range), INTERNAL for faults
    */
   Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs);
 

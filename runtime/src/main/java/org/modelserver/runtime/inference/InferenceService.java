@@ -50,7 +50,6 @@ public final class InferenceService {
       }
       outputs.put(name, tensor);
     }
-    return new InferenceResponse(
-        request.modelName(), version.version(), request.id(), outputs);
+    return new InferenceResponse(request.modelName(), version.version(), request.id(), outputs);
   }
 }

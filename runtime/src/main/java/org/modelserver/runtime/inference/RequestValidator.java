@@ -30,7 +30,12 @@ public final class RequestValidator {
     for (String name : inputs.keySet()) {
       if (config.input(name).isEmpty()) {
         throw ServingException.invalidArgument(
-            "unknown input '" + name + "' for " + model + "; expected inputs " + names(config.inputs()));
+            "unknown input '"
+                + name
+                + "' for "
+                + model
+                + "; expected inputs "
+                + names(config.inputs()));
       }
     }
     long batch = -1;

@@ -26,7 +26,8 @@ public final class Model implements AutoCloseable {
   }
 
   /** A model none of whose versions can load, for a reason that applies to all of them. */
-  public static Model failed(String name, String problem, NavigableMap<Long, ModelVersion> versions) {
+  public static Model failed(
+      String name, String problem, NavigableMap<Long, ModelVersion> versions) {
     return new Model(name, Objects.requireNonNull(problem, "problem"), versions);
   }
 

@@ -45,6 +45,9 @@ public final class ModelLoader {
       config = parser.read(source.name(), source.dir());
     } catch (ModelConfigException e) {
       return failed(source, "invalid config: " + e.getMessage());
+    } catch (RuntimeException e) {
+      log.warn("Unexpected failure reading the config of {}", source.name(), e);
+      return failed(source, "invalid config: " + e);
     }
     if (source.versions().isEmpty()) {
       return failed(
@@ -58,7 +61,8 @@ public final class ModelLoader {
     }
     NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
     for (Long number : selected) {
-      versions.put(number, loadVersion(source.name(), number, source.versions().get(number), config));
+      versions.put(
+          number, loadVersion(source.name(), number, source.versions().get(number), config));
     }
     return Model.of(source.name(), versions);
   }
@@ -66,6 +70,14 @@ public final class ModelLoader {
   private ModelVersion loadVersion(String name, long number, Path dir, ModelConfig config) {
     try {
       Optional<String> platform = config.platform().or(() -> Platforms.inferFrom(dir));
+      if (platform.isEmpty() && Platforms.hasSeveralModelFiles(dir)) {
+        return ModelVersion.unavailable(
+            name,
+            number,
+            "version folder "
+                + number
+                + " holds both model.onnx and model.pt; set platform in config.yaml to choose");
+      }
       if (platform.isEmpty()) {
         return ModelVersion.unavailable(
             name,

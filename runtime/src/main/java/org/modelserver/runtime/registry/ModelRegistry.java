@@ -25,9 +25,7 @@ public final class ModelRegistry implements AutoCloseable {
 
   /** Every model, sorted by name. */
   public List<Model> models() {
-    return models.values().stream()
-        .sorted((a, b) -> a.name().compareTo(b.name()))
-        .toList();
+    return models.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();
   }
 
   /** Whether every known model has all its selected versions READY. */
@@ -40,8 +38,8 @@ public final class ModelRegistry implements AutoCloseable {
    * The READY version a request addresses.
    *
    * @param version the version asked for, or empty for the model's default version
-   * @throws ServingException NOT_FOUND for an unknown model or version, UNAVAILABLE for one that
-   *     is known but not ready
+   * @throws ServingException NOT_FOUND for an unknown model or version, UNAVAILABLE for one that is
+   *     known but not ready
    */
   public ModelVersion resolve(String modelName, Optional<Long> version) {
     Model model =

@@ -43,7 +43,8 @@ public final class ConfigCompleter {
       return builder.maxBatchSize(config.maxBatch()).build();
     }
     ModelSignature signature = model.get();
-    int maxBatch = config.maxBatchSize().orElseGet(() -> canBatch(signature) ? defaultMaxBatchSize : 0);
+    int maxBatch =
+        config.maxBatchSize().orElseGet(() -> canBatch(signature) ? defaultMaxBatchSize : 0);
     boolean batched = maxBatch > 0;
     if (batched) {
       requireBatchDimension(signature.inputs(), "input");
@@ -80,8 +81,8 @@ public final class ConfigCompleter {
   }
 
   /**
-   * Declared specs checked against the model's, or the model's own when none are declared.
-   * Inputs must all be declared (the model needs every one); outputs may be a subset.
+   * Declared specs checked against the model's, or the model's own when none are declared. Inputs
+   * must all be declared (the model needs every one); outputs may be a subset.
    */
   private static List<TensorSpec> merge(
       List<TensorSpec> declared,
@@ -125,7 +126,8 @@ public final class ConfigCompleter {
     return result;
   }
 
-  private static TensorSpec reconcile(TensorSpec want, TensorSpec have, boolean batched, String kind) {
+  private static TensorSpec reconcile(
+      TensorSpec want, TensorSpec have, boolean batched, String kind) {
     String where = kind + " '" + want.name() + "'";
     if (want.dataType() != have.dataType()) {
       throw new ModelConfigException(

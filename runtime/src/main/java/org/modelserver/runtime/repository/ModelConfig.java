@@ -9,8 +9,8 @@ import java.util.Optional;
  * A model's configuration with Triton's field meanings. Immutable; build one with {@link
  * #builder(String)}.
  *
- * <p>A config read from a file may be partial: no platform, no {@code max_batch_size} or no
- * inputs and outputs. Loading completes it from the model file (see {@link ConfigCompleter}).
+ * <p>A config read from a file may be partial: no platform, no {@code max_batch_size} or no inputs
+ * and outputs. Loading completes it from the model file (see {@link ConfigCompleter}).
  */
 public final class ModelConfig {
   private final String name;

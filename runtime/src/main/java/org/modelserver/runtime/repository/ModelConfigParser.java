@@ -164,7 +164,9 @@ public final class ModelConfigParser {
               .orElseThrow(
                   () ->
                       new ModelConfigException(
-                          "backend '" + backend + "' is not supported; expected onnxruntime or pytorch"));
+                          "backend '"
+                              + backend
+                              + "' is not supported; expected onnxruntime or pytorch"));
       if (platform != null && !platform.equals(fromBackend)) {
         throw new ModelConfigException(
             "backend '" + backend + "' contradicts platform '" + platform + "'");
@@ -268,7 +270,9 @@ public final class ModelConfigParser {
           }
           Set<Long> versions = new HashSet<>();
           for (JsonNode version : list) {
-            if (!version.isIntegralNumber() || version.longValue() < 1) {
+            if (!version.isIntegralNumber()
+                || !version.canConvertToLong()
+                || version.longValue() < 1) {
               throw new ModelConfigException(
                   where + ".versions must hold positive integers, got " + version);
             }
@@ -300,7 +304,11 @@ public final class ModelConfigParser {
             "key '" + key + "' is a Triton setting this server does not support yet");
       }
       throw new ModelConfigException(
-          "unknown key '" + prefix + key + "'; expected one of " + String.join(", ", sorted(allowed)));
+          "unknown key '"
+              + prefix
+              + key
+              + "'; expected one of "
+              + String.join(", ", sorted(allowed)));
     }
   }
 

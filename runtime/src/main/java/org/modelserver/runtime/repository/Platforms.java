@@ -48,6 +48,14 @@ public final class Platforms {
     return Optional.ofNullable(found);
   }
 
+  /** Whether a version folder holds more than one platform's default model file. */
+  public static boolean hasSeveralModelFiles(Path versionDir) {
+    return DEFAULT_FILES.values().stream()
+            .filter(file -> Files.isRegularFile(versionDir.resolve(file)))
+            .count()
+        > 1;
+  }
+
   public static String describe() {
     return ONNX + " (model.onnx) or " + TORCH + " (model.pt)";
   }

@@ -35,7 +35,12 @@ public final class Tensor {
       throw new IllegalArgumentException("use ofBytes for BYTES tensors");
     }
     long count = Shape.elementCount(shape);
-    long expected = count < 0 ? -1 : count * dataType.byteSize();
+    long expected;
+    try {
+      expected = count < 0 ? -1 : Math.multiplyExact(count, (long) dataType.byteSize());
+    } catch (ArithmeticException e) {
+      expected = -1;
+    }
     if (expected != data.remaining()) {
       throw new IllegalArgumentException(
           "a "
@@ -47,8 +52,7 @@ public final class Tensor {
               + " bytes, got "
               + data.remaining());
     }
-    return new Tensor(
-        dataType, shape.clone(), data.slice().order(ByteOrder.LITTLE_ENDIAN), null);
+    return new Tensor(dataType, shape.clone(), data.slice().order(ByteOrder.LITTLE_ENDIAN), null);
   }
 
   /** A tensor of {@link DataType#BYTES} elements. */
@@ -105,9 +109,9 @@ public final class Tensor {
   }
 
   /**
-   * A little-endian view of the elements, positioned at the first; not for {@link
-   * DataType#BYTES}. The view shares the tensor's memory (so engines can read it in place) and
-   * must not be written to.
+   * A little-endian view of the elements, positioned at the first; not for {@link DataType#BYTES}.
+   * The view shares the tensor's memory (so engines can read it in place) and must not be written
+   * to.
    */
   public ByteBuffer data() {
     if (data == null) {

@@ -7,6 +7,9 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,6 +43,9 @@ final class OnnxSession implements EngineSession {
 
   @Override
   public Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs) {
+    if (closed.get()) {
+      throw ServingException.unavailable("the model session has been closed (unloaded)");
+    }
     Map<String, OnnxTensor> onnxInputs = new HashMap<>();
     try {
       for (Map.Entry<String, Tensor> input : inputs.entrySet()) {
@@ -52,6 +58,9 @@ final class OnnxSession implements EngineSession {
         }
         return tensors;
       }
+    } catch (IllegalStateException e) {
+      // ONNX Runtime's answer when the session was closed while this call was on its way.
+      throw ServingException.unavailable("the model session has been closed (unloaded)");
     } catch (OrtException e) {
       if (e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT) {
         throw ServingException.invalidArgument("the model rejected the input: " + e.getMessage());
@@ -65,16 +74,41 @@ final class OnnxSession implements EngineSession {
   private OnnxTensor toOnnx(Tensor tensor) throws OrtException {
     long[] shape = tensor.shape();
     if (tensor.dataType() == DataType.BYTES) {
-      byte[][] elements = tensor.bytesElements();
-      String[] strings = new String[elements.length];
-      for (int i = 0; i < elements.length; i++) {
-        strings[i] = new String(elements[i], StandardCharsets.UTF_8);
-      }
-      return OnnxTensor.createTensor(environment, strings, shape);
+      return OnnxTensor.createTensor(environment, utf8Strings(tensor.bytesElements()), shape);
+    }
+    ByteBuffer data = tensor.data();
+    if (!data.isDirect()) {
+      // ONNX Runtime needs direct memory for multi-byte types; heap data is copied once.
+      data =
+          ByteBuffer.allocateDirect(data.remaining())
+              .order(ByteOrder.LITTLE_ENDIAN)
+              .put(data)
+              .flip();
     }
     // A direct little-endian buffer is read in place on little-endian hosts.
     return OnnxTensor.createTensor(
-        environment, tensor.data(), shape, OnnxTypes.toJavaType(tensor.dataType()));
+        environment, data, shape, OnnxTypes.toJavaType(tensor.dataType()));
+  }
+
+  /** ONNX Runtime's Java API takes strings, so BYTES elements must be valid UTF-8. */
+  private static String[] utf8Strings(byte[][] elements) {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    String[] strings = new String[elements.length];
+    for (int i = 0; i < elements.length; i++) {
+      try {
+        strings[i] = decoder.decode(ByteBuffer.wrap(elements[i])).toString();
+      } catch (CharacterCodingException e) {
+        throw ServingException.invalidArgument(
+            "BYTES element "
+                + i
+                + " is not valid UTF-8; ONNX Runtime string tensors hold UTF-8 text only");
+      }
+    }
+    return strings;
   }
 
   private static Tensor fromOnnx(String name, OnnxValue value) throws OrtException {

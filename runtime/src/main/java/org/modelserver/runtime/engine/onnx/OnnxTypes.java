@@ -8,7 +8,8 @@ import org.modelserver.runtime.tensor.DataType;
 
 /** Maps between ONNX element types and {@link DataType}. */
 final class OnnxTypes {
-  private static final Map<OnnxTensorType, DataType> FROM_ONNX = new EnumMap<>(OnnxTensorType.class);
+  private static final Map<OnnxTensorType, DataType> FROM_ONNX =
+      new EnumMap<>(OnnxTensorType.class);
   private static final Map<DataType, OnnxJavaType> TO_JAVA = new EnumMap<>(DataType.class);
 
   static {

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.repository.ModelConfig;
+import org.modelserver.runtime.stats.ModelStatistics;
 
 /**
  * One version of a model: READY with a completed config and a session, or UNAVAILABLE with the
@@ -16,6 +17,7 @@ public final class ModelVersion implements AutoCloseable {
   private final String reason;
   private final ModelConfig config;
   private final EngineSession session;
+  private final ModelStatistics statistics;
 
   private ModelVersion(
       String modelName,
@@ -30,6 +32,7 @@ public final class ModelVersion implements AutoCloseable {
     this.reason = reason;
     this.config = config;
     this.session = session;
+    this.statistics = new ModelStatistics(modelName, version);
   }
 
   public static ModelVersion ready(
@@ -77,6 +80,11 @@ public final class ModelVersion implements AutoCloseable {
   /** The session of a READY version. */
   public Optional<EngineSession> session() {
     return Optional.ofNullable(session);
+  }
+
+  /** What this version has served; empty for a version that never loaded. */
+  public ModelStatistics statistics() {
+    return statistics;
   }
 
   @Override

@@ -1,16 +1,14 @@
 package org.modelserver.runtime.inference;
 
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.modelserver.runtime.engine.EngineSession;
+import org.modelserver.runtime.batch.Scheduler;
+import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.runtime.repository.ModelConfig;
-import org.modelserver.runtime.tensor.Tensor;
+import org.modelserver.runtime.stats.FailureReason;
 
 /**
  * The one inference path every transport uses: resolve the version, validate, execute, and keep
@@ -25,31 +23,33 @@ public final class InferenceService {
 
   /**
    * Runs a request. The future fails with a {@link ServingException} for anything the caller can
-   * act on; it never completes twice.
+   * act on; it completes exactly once.
    */
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
+    ModelVersion version;
     try {
-      return CompletableFuture.completedFuture(run(request));
+      version = registry.resolve(request.modelName(), request.version());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-  }
-
-  private InferenceResponse run(InferenceRequest request) {
-    ModelVersion version = registry.resolve(request.modelName(), request.version());
-    ModelConfig config = version.config().orElseThrow();
-    EngineSession session = version.session().orElseThrow();
-    List<String> outputNames = RequestValidator.validate(config, request);
-    Map<String, Tensor> computed =
-        session.execute(request.inputs(), new LinkedHashSet<>(outputNames));
-    Map<String, Tensor> outputs = new LinkedHashMap<>();
-    for (String name : outputNames) {
-      Tensor tensor = computed.get(name);
-      if (tensor == null) {
-        throw ServingException.internal("the engine did not produce output '" + name + "'", null);
+    try {
+      ModelConfig config = version.config().orElseThrow();
+      Scheduler scheduler = version.scheduler().orElseThrow();
+      List<String> outputNames = RequestValidator.validate(config, request);
+      RequestParameters parameters = RequestParameters.of(request.parameters());
+      return scheduler
+          .submit(request.inputs(), outputNames, parameters.priority(), parameters.timeoutMicros())
+          .thenApply(
+              outputs ->
+                  new InferenceResponse(
+                      request.modelName(), version.version(), request.id(), outputs));
+    } catch (ServingException e) {
+      if (e.kind() == ErrorKind.INVALID_ARGUMENT) {
+        version.statistics().requestFailed(FailureReason.OTHER, 0);
       }
-      outputs.put(name, tensor);
+      return CompletableFuture.failedFuture(e);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    return new InferenceResponse(request.modelName(), version.version(), request.id(), outputs);
   }
 }

@@ -1,10 +1,13 @@
 package org.modelserver.runtime.registry;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
+import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.device.Device;
 import org.modelserver.runtime.engine.Engine;
 import org.modelserver.runtime.engine.EngineSession;
@@ -17,6 +20,7 @@ import org.modelserver.runtime.repository.ModelConfigException;
 import org.modelserver.runtime.repository.ModelConfigParser;
 import org.modelserver.runtime.repository.ModelSource;
 import org.modelserver.runtime.repository.Platforms;
+import org.modelserver.runtime.stats.ModelStatistics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,13 +98,22 @@ public final class ModelLoader {
       Path file =
           dir.resolve(
               config.defaultModelFilename().orElse(Platforms.defaultFilename(platform.get())));
-      EngineSession session =
-          engine.load(new LoadSpec(name, number, file, config, Device.CPU, intraOpThreads));
+      int threads = threadsPerInstance(config);
+      LoadSpec spec = new LoadSpec(name, number, file, config, Device.CPU, threads);
+      List<EngineSession> sessions = new ArrayList<>();
       try {
-        ModelConfig complete = completer.complete(config, platform.get(), session.signature());
-        return ModelVersion.ready(name, number, complete, session);
+        sessions.add(engine.load(spec));
+        ModelConfig complete =
+            completer.complete(config, platform.get(), sessions.get(0).signature());
+        while (sessions.size() < complete.instanceCount()) {
+          sessions.add(engine.load(spec));
+        }
+        ModelStatistics statistics = new ModelStatistics(name, number);
+        Scheduler scheduler =
+            Scheduler.create(complete, sessions, statistics, "model-" + name + "-v" + number);
+        return ModelVersion.ready(name, number, complete, scheduler, statistics);
       } catch (RuntimeException e) {
-        session.close();
+        sessions.forEach(EngineSession::close);
         throw e;
       }
     } catch (ModelLoadException | ModelConfigException e) {
@@ -109,6 +122,33 @@ public final class ModelLoader {
       log.warn("Unexpected failure loading {} version {}", name, number, e);
       return ModelVersion.unavailable(name, number, "unexpected load failure: " + e);
     }
+  }
+
+  /**
+   * Intra-op threads of each instance: the model's {@code intra_op_thread_count} parameter, else
+   * the server option, else the cores shared among the instances so they do not oversubscribe.
+   */
+  private int threadsPerInstance(ModelConfig config) {
+    String fromModel = config.parameters().get("intra_op_thread_count");
+    if (fromModel != null) {
+      try {
+        int threads = Integer.parseInt(fromModel.trim());
+        if (threads >= 0) {
+          return threads;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new ModelConfigException(
+          "parameters.intra_op_thread_count must be a non-negative integer, got '"
+              + fromModel
+              + "'");
+    }
+    if (intraOpThreads > 0) {
+      return intraOpThreads;
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    return Math.max(1, cores / config.instanceCount());
   }
 
   private static Model failed(ModelSource source, String reason) {

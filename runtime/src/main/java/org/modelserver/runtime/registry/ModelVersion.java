@@ -2,6 +2,7 @@ package org.modelserver.runtime.registry;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.repository.ModelConfig;
 import org.modelserver.runtime.stats.ModelStatistics;
@@ -16,7 +17,7 @@ public final class ModelVersion implements AutoCloseable {
   private final ModelState state;
   private final String reason;
   private final ModelConfig config;
-  private final EngineSession session;
+  private final Scheduler scheduler;
   private final ModelStatistics statistics;
 
   private ModelVersion(
@@ -25,30 +26,42 @@ public final class ModelVersion implements AutoCloseable {
       ModelState state,
       String reason,
       ModelConfig config,
-      EngineSession session) {
+      Scheduler scheduler,
+      ModelStatistics statistics) {
     this.modelName = Objects.requireNonNull(modelName, "modelName");
     this.version = version;
     this.state = state;
     this.reason = reason;
     this.config = config;
-    this.session = session;
-    this.statistics = new ModelStatistics(modelName, version);
+    this.scheduler = scheduler;
+    this.statistics = statistics;
   }
 
   public static ModelVersion ready(
-      String modelName, long version, ModelConfig config, EngineSession session) {
+      String modelName,
+      long version,
+      ModelConfig config,
+      Scheduler scheduler,
+      ModelStatistics statistics) {
     return new ModelVersion(
         modelName,
         version,
         ModelState.READY,
         "",
         Objects.requireNonNull(config, "config"),
-        Objects.requireNonNull(session, "session"));
+        Objects.requireNonNull(scheduler, "scheduler"),
+        statistics);
   }
 
   public static ModelVersion unavailable(String modelName, long version, String reason) {
     return new ModelVersion(
-        modelName, version, ModelState.UNAVAILABLE, Objects.requireNonNull(reason), null, null);
+        modelName,
+        version,
+        ModelState.UNAVAILABLE,
+        Objects.requireNonNull(reason),
+        null,
+        null,
+        new ModelStatistics(modelName, version));
   }
 
   public String modelName() {
@@ -77,9 +90,14 @@ public final class ModelVersion implements AutoCloseable {
     return Optional.ofNullable(config);
   }
 
-  /** The session of a READY version. */
+  /** The first engine session of a READY version. */
   public Optional<EngineSession> session() {
-    return Optional.ofNullable(session);
+    return Optional.ofNullable(scheduler).map(Scheduler::primaryInstance);
+  }
+
+  /** The scheduler of a READY version, which owns its instances. */
+  public Optional<Scheduler> scheduler() {
+    return Optional.ofNullable(scheduler);
   }
 
   /** What this version has served; empty for a version that never loaded. */
@@ -89,8 +107,8 @@ public final class ModelVersion implements AutoCloseable {
 
   @Override
   public void close() {
-    if (session != null) {
-      session.close();
+    if (scheduler != null) {
+      scheduler.close();
     }
   }
 

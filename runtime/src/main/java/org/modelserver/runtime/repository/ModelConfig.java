@@ -1,7 +1,9 @@
 package org.modelserver.runtime.repository;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -20,6 +22,9 @@ public final class ModelConfig {
   private final List<TensorSpec> inputs;
   private final List<TensorSpec> outputs;
   private final VersionPolicy versionPolicy;
+  private final DynamicBatching dynamicBatching;
+  private final List<InstanceGroup> instanceGroups;
+  private final Map<String, String> parameters;
 
   private ModelConfig(Builder builder) {
     this.name = builder.name;
@@ -29,6 +34,9 @@ public final class ModelConfig {
     this.inputs = List.copyOf(builder.inputs);
     this.outputs = List.copyOf(builder.outputs);
     this.versionPolicy = builder.versionPolicy;
+    this.dynamicBatching = builder.dynamicBatching;
+    this.instanceGroups = List.copyOf(builder.instanceGroups);
+    this.parameters = Map.copyOf(builder.parameters);
   }
 
   public static Builder builder(String name) {
@@ -43,6 +51,9 @@ public final class ModelConfig {
     builder.inputs.addAll(inputs);
     builder.outputs.addAll(outputs);
     builder.versionPolicy = versionPolicy;
+    builder.dynamicBatching = dynamicBatching;
+    builder.instanceGroups.addAll(instanceGroups);
+    builder.parameters.putAll(parameters);
     return builder;
   }
 
@@ -93,6 +104,27 @@ public final class ModelConfig {
     return versionPolicy;
   }
 
+  /** Triton's {@code dynamic_batching}; empty when requests execute one by one. */
+  public Optional<DynamicBatching> dynamicBatching() {
+    return Optional.ofNullable(dynamicBatching);
+  }
+
+  public List<InstanceGroup> instanceGroups() {
+    return instanceGroups;
+  }
+
+  /** Execution instances to create: the sum of the instance groups' counts, 1 by default. */
+  public int instanceCount() {
+    return instanceGroups.isEmpty()
+        ? 1
+        : instanceGroups.stream().mapToInt(InstanceGroup::count).sum();
+  }
+
+  /** Triton's string {@code parameters}, for example {@code intra_op_thread_count}. */
+  public Map<String, String> parameters() {
+    return parameters;
+  }
+
   /** A mutable builder; {@link #build()} checks what can be checked without the model file. */
   public static final class Builder {
     private final String name;
@@ -102,6 +134,9 @@ public final class ModelConfig {
     private final List<TensorSpec> inputs = new ArrayList<>();
     private final List<TensorSpec> outputs = new ArrayList<>();
     private VersionPolicy versionPolicy = VersionPolicy.defaultPolicy();
+    private DynamicBatching dynamicBatching;
+    private final List<InstanceGroup> instanceGroups = new ArrayList<>();
+    private final Map<String, String> parameters = new LinkedHashMap<>();
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -139,9 +174,29 @@ public final class ModelConfig {
       return this;
     }
 
+    public Builder dynamicBatching(DynamicBatching value) {
+      this.dynamicBatching = value;
+      return this;
+    }
+
+    public Builder instanceGroups(List<InstanceGroup> values) {
+      instanceGroups.clear();
+      instanceGroups.addAll(values);
+      return this;
+    }
+
+    public Builder parameters(Map<String, String> values) {
+      parameters.clear();
+      parameters.putAll(values);
+      return this;
+    }
+
     public ModelConfig build() {
       if (maxBatchSize != null && maxBatchSize < 0) {
         throw new ModelConfigException("max_batch_size must be 0 or more, got " + maxBatchSize);
+      }
+      if (dynamicBatching != null && maxBatchSize != null && maxBatchSize > 0) {
+        dynamicBatching.validate(maxBatchSize);
       }
       checkUnique("input", inputs);
       checkUnique("output", outputs);

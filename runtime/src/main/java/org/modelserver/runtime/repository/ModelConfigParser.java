@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,17 +36,36 @@ public final class ModelConfigParser {
           "max_batch_size",
           "input",
           "output",
-          "version_policy");
+          "version_policy",
+          "dynamic_batching",
+          "instance_group",
+          "parameters");
+
+  private static final Set<String> BATCHING_KEYS =
+      Set.of(
+          "preferred_batch_size",
+          "max_queue_delay_microseconds",
+          "preserve_ordering",
+          "priority_levels",
+          "default_priority_level",
+          "default_queue_policy",
+          "priority_queue_policy");
+
+  private static final Set<String> QUEUE_POLICY_KEYS =
+      Set.of(
+          "timeout_action",
+          "default_timeout_microseconds",
+          "allow_timeout_override",
+          "max_queue_size");
+
+  private static final Set<String> INSTANCE_GROUP_KEYS = Set.of("name", "count", "kind");
 
   /** Triton keys this server does not implement yet; named separately for a clearer message. */
   private static final Set<String> NOT_YET_SUPPORTED =
       Set.of(
-          "dynamic_batching",
-          "instance_group",
           "sequence_batching",
           "ensemble_scheduling",
           "optimization",
-          "parameters",
           "model_warmup",
           "response_cache",
           "model_transaction_policy",
@@ -147,6 +168,15 @@ public final class ModelConfigParser {
     builder.outputs(tensors(root.get("output"), "output"));
     if (root.has("version_policy")) {
       builder.versionPolicy(versionPolicy(root.get("version_policy")));
+    }
+    if (root.has("dynamic_batching")) {
+      builder.dynamicBatching(dynamicBatching(root.get("dynamic_batching")));
+    }
+    if (root.has("instance_group")) {
+      builder.instanceGroups(instanceGroups(root.get("instance_group")));
+    }
+    if (root.has("parameters")) {
+      builder.parameters(parameters(root.get("parameters")));
     }
     return builder.build();
   }
@@ -289,6 +319,172 @@ public final class ModelConfigParser {
     } catch (IllegalArgumentException e) {
       throw new ModelConfigException(e.getMessage(), e);
     }
+  }
+
+  private static DynamicBatching dynamicBatching(JsonNode node) {
+    String where = "dynamic_batching";
+    if (node.isNull()) {
+      return DynamicBatching.defaults();
+    }
+    if (!node.isObject()) {
+      throw new ModelConfigException(where + " must be a mapping (use {} for the defaults)");
+    }
+    checkKeys(node, BATCHING_KEYS, where + ".");
+    List<Integer> preferred = new ArrayList<>();
+    JsonNode sizes = node.get("preferred_batch_size");
+    if (sizes != null) {
+      if (!sizes.isArray()) {
+        throw new ModelConfigException(where + ".preferred_batch_size must be a list of integers");
+      }
+      for (JsonNode size : sizes) {
+        preferred.add(integer(size, where + ".preferred_batch_size[]"));
+      }
+    }
+    long delay =
+        node.has("max_queue_delay_microseconds")
+            ? longValue(
+                node.get("max_queue_delay_microseconds"), where + ".max_queue_delay_microseconds")
+            : 0;
+    boolean ordered =
+        node.has("preserve_ordering")
+            && bool(node.get("preserve_ordering"), where + ".preserve_ordering");
+    int levels =
+        node.has("priority_levels")
+            ? integer(node.get("priority_levels"), where + ".priority_levels")
+            : 0;
+    int defaultLevel =
+        node.has("default_priority_level")
+            ? integer(node.get("default_priority_level"), where + ".default_priority_level")
+            : 0;
+    QueuePolicy defaultPolicy =
+        node.has("default_queue_policy")
+            ? queuePolicy(node.get("default_queue_policy"), where + ".default_queue_policy")
+            : QueuePolicy.DEFAULT;
+    Map<Integer, QueuePolicy> byLevel = new HashMap<>();
+    JsonNode policies = node.get("priority_queue_policy");
+    if (policies != null) {
+      if (!policies.isObject()) {
+        throw new ModelConfigException(
+            where + ".priority_queue_policy must map priority levels to queue policies");
+      }
+      for (Map.Entry<String, JsonNode> entry : policies.properties()) {
+        int level;
+        try {
+          level = Integer.parseInt(entry.getKey());
+        } catch (NumberFormatException e) {
+          throw new ModelConfigException(
+              where
+                  + ".priority_queue_policy key '"
+                  + entry.getKey()
+                  + "' is not a priority level");
+        }
+        byLevel.put(
+            level,
+            queuePolicy(entry.getValue(), where + ".priority_queue_policy." + entry.getKey()));
+      }
+    }
+    if (levels > 0 && defaultLevel == 0) {
+      throw new ModelConfigException(
+          where + ".default_priority_level must be set (1.." + levels + ") with priority_levels");
+    }
+    return new DynamicBatching(
+        preferred, delay, ordered, levels, defaultLevel, defaultPolicy, byLevel);
+  }
+
+  private static QueuePolicy queuePolicy(JsonNode node, String where) {
+    if (!node.isObject()) {
+      throw new ModelConfigException(where + " must be a mapping");
+    }
+    checkKeys(node, QUEUE_POLICY_KEYS, where + ".");
+    QueuePolicy.TimeoutAction action = QueuePolicy.TimeoutAction.REJECT;
+    if (node.has("timeout_action")) {
+      String name = text(node.get("timeout_action"), where + ".timeout_action");
+      try {
+        action = QueuePolicy.TimeoutAction.valueOf(name);
+      } catch (IllegalArgumentException e) {
+        throw new ModelConfigException(
+            where + ".timeout_action '" + name + "' is unknown; expected REJECT or DELAY");
+      }
+    }
+    long timeout =
+        node.has("default_timeout_microseconds")
+            ? longValue(
+                node.get("default_timeout_microseconds"), where + ".default_timeout_microseconds")
+            : 0;
+    boolean override =
+        node.has("allow_timeout_override")
+            && bool(node.get("allow_timeout_override"), where + ".allow_timeout_override");
+    int maxQueue =
+        node.has("max_queue_size")
+            ? integer(node.get("max_queue_size"), where + ".max_queue_size")
+            : 0;
+    try {
+      return new QueuePolicy(action, timeout, override, maxQueue);
+    } catch (ModelConfigException e) {
+      throw new ModelConfigException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static List<InstanceGroup> instanceGroups(JsonNode node) {
+    if (!node.isArray()) {
+      throw new ModelConfigException("instance_group must be a list of {count, kind}");
+    }
+    List<InstanceGroup> groups = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode entry = node.get(i);
+      String where = "instance_group[" + i + "]";
+      if (!entry.isObject()) {
+        throw new ModelConfigException(where + " must be a mapping with count and kind");
+      }
+      checkKeys(entry, INSTANCE_GROUP_KEYS, where + ".");
+      int count = entry.has("count") ? integer(entry.get("count"), where + ".count") : 1;
+      String kind =
+          entry.has("kind") ? text(entry.get("kind"), where + ".kind") : InstanceGroup.KIND_CPU;
+      try {
+        groups.add(new InstanceGroup(count, kind));
+      } catch (ModelConfigException e) {
+        throw new ModelConfigException(where + ": " + e.getMessage(), e);
+      }
+    }
+    return groups;
+  }
+
+  /** Triton's {@code parameters: {key: {string_value: "..."}}}; a plain string is accepted too. */
+  private static Map<String, String> parameters(JsonNode node) {
+    if (!node.isObject()) {
+      throw new ModelConfigException("parameters must map names to {string_value: ...}");
+    }
+    Map<String, String> parameters = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> entry : node.properties()) {
+      JsonNode value = entry.getValue();
+      String where = "parameters." + entry.getKey();
+      if (value.isObject()) {
+        checkKeys(value, Set.of("string_value"), where + ".");
+        if (!value.has("string_value")) {
+          throw new ModelConfigException(where + " needs string_value");
+        }
+        parameters.put(entry.getKey(), text(value.get("string_value"), where + ".string_value"));
+      } else if (value.isString() || value.isNumber() || value.isBoolean()) {
+        parameters.put(entry.getKey(), value.asString());
+      } else {
+        throw new ModelConfigException(where + " must be {string_value: \"...\"}");
+      }
+    }
+    return parameters;
+  }
+
+  private static long longValue(JsonNode node, String where) {
+    if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0) {
+      throw new ModelConfigException(where + " must be a non-negative integer, got " + node);
+    }
+    return node.longValue();
+  }
+
+  private static boolean bool(JsonNode node, String where) {
+    if (!node.isBoolean()) {
+      throw new ModelConfigException(where + " must be true or false, got " + node);
+    }
+    return node.booleanValue();
   }
 
   private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) {

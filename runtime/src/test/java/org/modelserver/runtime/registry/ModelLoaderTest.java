@@ -239,8 +239,8 @@ class ModelLoaderTest {
     @Test
     void unsupportedTritonKeyIsAReadableReason() {
       TestRepos.copyModel("token_embed", root);
-      writeConfig("token_embed", "max_batch_size: 16\ndynamic_batching: {}\n");
-      assertUnavailable(load("token_embed"), "'dynamic_batching' is a Triton setting");
+      writeConfig("token_embed", "max_batch_size: 16\nsequence_batching: {}\n");
+      assertUnavailable(load("token_embed"), "'sequence_batching' is a Triton setting");
     }
 
     @Test

@@ -219,11 +219,11 @@ class ModelConfigParserTest {
     @ParameterizedTest
     @ValueSource(
         strings = {
-          "dynamic_batching",
-          "instance_group",
+          "ensemble_scheduling",
+          "response_cache",
           "sequence_batching",
           "optimization",
-          "parameters",
+          "model_transaction_policy",
           "model_warmup"
         })
     void knownButUnsupportedTritonKeyIsNamedAsSuch(String key) {

@@ -27,12 +27,17 @@ class InferenceController {
   }
 
   @PostMapping({"/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer"})
-  CompletableFuture<ResponseEntity<byte[]>> infer(
+  Object infer(
       @PathVariable String model,
       @PathVariable(required = false) String version,
       HttpServletRequest http) {
     InferenceRequest request = reader.read(model, Versions.parse(version), bodies.read(http));
-    return inference.infer(request).thenApply(this::toHttp);
+    CompletableFuture<InferenceResponse> result = inference.infer(request);
+    if (result.isDone()) {
+      // Answered on this thread (an idle model runs the batch in the caller): no async dispatch.
+      return toHttp(result.join());
+    }
+    return result.thenApply(this::toHttp);
   }
 
   private ResponseEntity<byte[]> toHttp(InferenceResponse response) {

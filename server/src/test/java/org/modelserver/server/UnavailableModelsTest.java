@@ -138,4 +138,34 @@ class UnavailableModelsTest {
     assertThat(inferV2.status()).isEqualTo(503);
     assertThat(inferV2.error()).contains("version 2 is not ready");
   }
+
+  @Test
+  void statisticsAndMetricsCoverOnlyReadyVersions() {
+    JsonNode all = http.get("/v2/models/stats").json().get("model_stats");
+    StringBuilder listed = new StringBuilder();
+    all.forEach(
+        s ->
+            listed
+                .append(s.get("name").stringValue())
+                .append(':')
+                .append(s.get("version").stringValue())
+                .append(' '));
+    assertThat(listed.toString().trim()).isEqualTo("classifier:1 classifier:2 token_embed:1");
+
+    assertThat(http.get("/v2/models/token_embed/stats").json().get("model_stats").size())
+        .isEqualTo(1);
+    HttpTestClient.Reply corrupt = http.get("/v2/models/corrupt/stats");
+    assertThat(corrupt.status()).isEqualTo(503);
+    assertThat(corrupt.error()).contains("corrupt");
+    HttpTestClient.Reply v2 = http.get("/v2/models/token_embed/versions/2/stats");
+    assertThat(v2.status()).isEqualTo(503);
+    assertThat(v2.error()).contains("version 2 is not ready");
+
+    PrometheusText metrics = PrometheusText.parse(http.get("/metrics").body());
+    assertThat(
+            metrics.samples("nv_inference_count").stream()
+                .map(s -> s.labels().get("model") + ":" + s.labels().get("version"))
+                .toList())
+        .containsExactly("classifier:1", "classifier:2", "token_embed:1");
+  }
 }

@@ -55,7 +55,7 @@ class HealthController {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", SERVER_NAME);
     body.put("version", version);
-    body.put("extensions", List.of("model_configuration"));
+    body.put("extensions", List.of("model_configuration", "statistics"));
     return body;
   }
 }

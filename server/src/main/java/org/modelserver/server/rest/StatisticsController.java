@@ -1,0 +1,108 @@
+package org.modelserver.server.rest;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.modelserver.runtime.registry.Model;
+import org.modelserver.runtime.registry.ModelRegistry;
+import org.modelserver.runtime.registry.ModelVersion;
+import org.modelserver.runtime.stats.BatchStats;
+import org.modelserver.runtime.stats.Duration;
+import org.modelserver.runtime.stats.ModelStatistics;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Triton's statistics extension: {@code GET v2/models[/{model}[/versions/{version}]]/stats}, with
+ * Triton's field names. Lists READY versions only: every one of every model, every one of a model,
+ * or one version.
+ */
+@RestController
+class StatisticsController {
+  private final ModelRegistry registry;
+
+  StatisticsController(ModelRegistry registry) {
+    this.registry = registry;
+  }
+
+  @GetMapping("/v2/models/stats")
+  Map<String, Object> all() {
+    List<ModelVersion> versions = new ArrayList<>();
+    for (Model model : registry.models()) {
+      versions.addAll(readyVersions(model));
+    }
+    return response(versions);
+  }
+
+  @GetMapping({"/v2/models/{model}/stats", "/v2/models/{model}/versions/{version}/stats"})
+  Map<String, Object> model(
+      @PathVariable String model, @PathVariable(required = false) String version) {
+    Optional<Long> number = Versions.parse(version);
+    // 404 for an unknown model or version, 503 for one that is known but not ready
+    ModelVersion resolved = registry.resolve(model, number);
+    if (number.isPresent()) {
+      return response(List.of(resolved));
+    }
+    return response(readyVersions(registry.find(model).orElseThrow()));
+  }
+
+  private static List<ModelVersion> readyVersions(Model model) {
+    return model.versions().values().stream().filter(ModelVersion::isReady).toList();
+  }
+
+  private static Map<String, Object> response(List<ModelVersion> versions) {
+    List<Map<String, Object>> stats = new ArrayList<>();
+    for (ModelVersion version : versions) {
+      stats.add(modelStat(version.modelName(), version.version(), version.statistics()));
+    }
+    return Map.of("model_stats", stats);
+  }
+
+  private static Map<String, Object> modelStat(
+      String name, long version, ModelStatistics statistics) {
+    Map<String, Object> inference = new LinkedHashMap<>();
+    inference.put("success", duration(statistics.success()));
+    inference.put("fail", duration(statistics.fail()));
+    inference.put("queue", duration(statistics.queue()));
+    inference.put("compute_input", duration(statistics.computeInput()));
+    inference.put("compute_infer", duration(statistics.computeInfer()));
+    inference.put("compute_output", duration(statistics.computeOutput()));
+    // there is no response cache: hits and misses are always zero
+    inference.put("cache_hit", duration(0, 0));
+    inference.put("cache_miss", duration(0, 0));
+
+    List<Map<String, Object>> batches = new ArrayList<>();
+    for (BatchStats batch : statistics.batchStats().values()) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("batch_size", batch.batchSize());
+      entry.put("compute_input", duration(batch.computeInput()));
+      entry.put("compute_infer", duration(batch.computeInfer()));
+      entry.put("compute_output", duration(batch.computeOutput()));
+      batches.add(entry);
+    }
+
+    Map<String, Object> stat = new LinkedHashMap<>();
+    stat.put("name", name);
+    stat.put("version", Long.toString(version));
+    stat.put("last_inference", statistics.lastInferenceMillis());
+    stat.put("inference_count", statistics.inferenceCount());
+    stat.put("execution_count", statistics.executionCount());
+    stat.put("inference_stats", inference);
+    stat.put("batch_stats", batches);
+    return stat;
+  }
+
+  private static Map<String, Object> duration(Duration duration) {
+    return duration(duration.count(), duration.ns());
+  }
+
+  private static Map<String, Object> duration(long count, long ns) {
+    Map<String, Object> stat = new LinkedHashMap<>();
+    stat.put("count", count);
+    stat.put("ns", ns);
+    return stat;
+  }
+}

@@ -4,10 +4,17 @@
 Run from the repository root:
 
     /usr/bin/python3 model-repo/export_models.py [OUTPUT_DIR]
+    /usr/bin/python3 model-repo/export_models.py --bench-models DIR
 
 OUTPUT_DIR defaults to the folder holding this script (model-repo/). The
 script needs PyTorch, ONNX and NumPy (Debian: python3-torch, python3-onnx,
 python3-numpy); it does not need onnxruntime.
+
+``--bench-models DIR`` exports only the benchmark models, which are too large
+to commit: ``DIR/resnet18/1/model.onnx`` (a ResNet-18, written out by hand so
+torchvision is not needed, random weights from a fixed seed; input ``image``
+FP32 [batch, 3, 224, 224], output ``logits`` FP32 [batch, 1000]) and its
+``DIR/resnet18/config.yaml``. ``src/bench/run.sh`` calls it.
 
 It writes, for every model, ``<OUTPUT_DIR>/<model>/<version>/model.onnx``,
 ``<OUTPUT_DIR>/<model>/reference.json`` (KServe v2 request bodies with the
@@ -370,6 +377,94 @@ def export_all(out_dir):
     write_reference(out_dir, "identity_types", identity_types_cases())
 
 
+
+# ---------------------------------------------------------------------------
+# Benchmark models (--bench-models DIR): exported at benchmark time, never
+# committed. ResNet-18 is written out here so torchvision is not needed.
+# ---------------------------------------------------------------------------
+
+RESNET18_CONFIG = """\
+# Benchmark model written by export_models.py --bench-models (not committed)
+platform: onnxruntime_onnx
+max_batch_size: 16
+input:
+  - name: image
+    data_type: TYPE_FP32
+    dims: [3, 224, 224]
+output:
+  - name: logits
+    data_type: TYPE_FP32
+    dims: [1000]
+"""
+
+
+class BasicBlock(torch.nn.Module):
+    """ResNet basic block: two 3x3 convolutions with a residual connection."""
+
+    def __init__(self, in_channels, out_channels, stride):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(out_channels)
+        self.conv2 = torch.nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.bn2 = torch.nn.BatchNorm2d(out_channels)
+        self.relu = torch.nn.ReLU(inplace=True)
+        self.downsample = None
+        if stride != 1 or in_channels != out_channels:
+            self.downsample = torch.nn.Sequential(
+                torch.nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
+                torch.nn.BatchNorm2d(out_channels),
+            )
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+class ResNet18(torch.nn.Module):
+    """torchvision's resnet18 architecture (11.7M parameters, ~1.8 GFLOPs at 224x224)."""
+
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(64)
+        self.relu = torch.nn.ReLU(inplace=True)
+        self.maxpool = torch.nn.MaxPool2d(3, 2, 1)
+        layers = []
+        in_channels = 64
+        for out_channels, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+            layers.append(torch.nn.Sequential(
+                BasicBlock(in_channels, out_channels, stride),
+                BasicBlock(out_channels, out_channels, 1),
+            ))
+            in_channels = out_channels
+        self.layer1, self.layer2, self.layer3, self.layer4 = layers
+        self.avgpool = torch.nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = torch.nn.Linear(512, num_classes)
+
+    def forward(self, image):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(image))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def build_resnet18():
+    torch.manual_seed(0)
+    module = ResNet18().eval()
+    example_inputs = (torch.zeros(1, 3, 224, 224, dtype=torch.float32),)
+    return module, example_inputs
+
+
+def export_bench_models(out_dir):
+    module, example_inputs = build_resnet18()
+    export_onnx(module, example_inputs,
+                os.path.join(out_dir, "resnet18", "1", "model.onnx"),
+                ["image"], ["logits"],
+                {"image": {0: "batch"}, "logits": {0: "batch"}})
+    write_text(os.path.join(out_dir, "resnet18", "config.yaml"), RESNET18_CONFIG)
+
+
 # ---------------------------------------------------------------------------
 # Checking
 # ---------------------------------------------------------------------------
@@ -415,8 +510,16 @@ def list_files(out_dir):
 
 
 def main(argv):
-    out_dir = argv[1] if len(argv) > 1 else os.path.dirname(os.path.abspath(__file__))
-    export_all(out_dir)
+    if len(argv) > 1 and argv[1] == "--bench-models":
+        if len(argv) != 3:
+            sys.exit("usage: export_models.py --bench-models DIR")
+        out_dir = argv[2]
+        export_bench_models(out_dir)
+    else:
+        if len(argv) > 2 or (len(argv) == 2 and argv[1].startswith("-")):
+            sys.exit("usage: export_models.py [OUTPUT_DIR] | --bench-models DIR")
+        out_dir = argv[1] if len(argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+        export_all(out_dir)
     check_all(out_dir)
     list_files(out_dir)
 

@@ -1,0 +1,304 @@
+package org.modelserver.runtime.bench;
+
+import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.modelserver.runtime.device.Device;
+import org.modelserver.runtime.engine.EngineSession;
+import org.modelserver.runtime.engine.LoadSpec;
+import org.modelserver.runtime.engine.ModelSignature;
+import org.modelserver.runtime.engine.onnx.OnnxEngine;
+import org.modelserver.runtime.repository.ModelConfig;
+import org.modelserver.runtime.repository.TensorSpec;
+import org.modelserver.runtime.tensor.DataType;
+import org.modelserver.runtime.tensor.Tensor;
+
+/**
+ * The engine's own throughput ceiling: loads one ONNX model with {@link OnnxEngine}, no server, no
+ * JSON, no HTTP, and executes it in a loop from one thread for a fixed time at each batch size (1,
+ * 2, 4, ... up to {@code --max-batch}), then reports the batch size with the most inferences per
+ * second.
+ *
+ * <p>Not a JUnit test (surefire does not pick it up); {@code src/bench/run.sh} runs it with the
+ * runtime's test classpath:
+ *
+ * <pre>
+ * java -cp runtime/target/classes:runtime/target/test-classes:$CP \
+ *     org.modelserver.runtime.bench.EngineBenchmark --model model-repo/classifier/2/model.onnx \
+ *     --max-batch 32 --seconds 3
+ * </pre>
+ *
+ * <p>The last line of its output is machine-readable: {@code RESULT best_batch=N inferences_per_s=X
+ * mean_ms=Y}.
+ */
+public final class EngineBenchmark {
+
+  private EngineBenchmark() {}
+
+  /** Command-line options. */
+  private record Options(
+      Path model,
+      String name,
+      List<Integer> batches,
+      double seconds,
+      double warmupSeconds,
+      int threads,
+      long otherDynamicDim) {}
+
+  /** One batch size's measurement. */
+  private record Measurement(int batch, long executions, double seconds) {
+    double executionsPerSecond() {
+      return executions / seconds;
+    }
+
+    double inferencesPerSecond() {
+      return executionsPerSecond() * batch;
+    }
+
+    double meanMillis() {
+      return seconds * 1000.0 / executions;
+    }
+  }
+
+  public static void main(String[] args) {
+    Options options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("EngineBenchmark: " + e.getMessage());
+      System.err.println(usage());
+      System.exit(2);
+      return;
+    }
+    run(options);
+  }
+
+  private static String usage() {
+    return "usage: EngineBenchmark --model FILE.onnx [--name NAME] [--max-batch N | --batches"
+        + " 1,2,4] [--seconds S] [--warmup S] [--threads N] [--other-dynamic-dim N]";
+  }
+
+  private static Options parse(String[] args) {
+    Path model = null;
+    String name = "bench";
+    int maxBatch = 32;
+    List<Integer> batches = null;
+    double seconds = 3;
+    double warmup = 1;
+    int threads = 0;
+    long otherDim = 1;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        System.out.println(usage());
+        System.exit(0);
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("option " + arg + " needs a value");
+      }
+      String value = args[++i];
+      try {
+        switch (arg) {
+          case "--model" -> model = Path.of(value);
+          case "--name" -> name = value;
+          case "--max-batch" -> maxBatch = Integer.parseInt(value);
+          case "--batches" -> {
+            batches = new ArrayList<>();
+            for (String part : value.split(",")) {
+              batches.add(Integer.parseInt(part.trim()));
+            }
+          }
+          case "--seconds" -> seconds = Double.parseDouble(value);
+          case "--warmup" -> warmup = Double.parseDouble(value);
+          case "--threads" -> threads = Integer.parseInt(value);
+          case "--other-dynamic-dim" -> otherDim = Long.parseLong(value);
+          default -> throw new IllegalArgumentException("unknown option " + arg);
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("option " + arg + " needs a number, got " + value, e);
+      }
+    }
+    if (model == null) {
+      throw new IllegalArgumentException("--model is required");
+    }
+    if (!Files.isRegularFile(model)) {
+      throw new IllegalArgumentException("model file " + model + " does not exist");
+    }
+    if (batches == null) {
+      if (maxBatch < 1) {
+        throw new IllegalArgumentException("--max-batch must be 1 or more");
+      }
+      batches = new ArrayList<>();
+      for (int b = 1; b < maxBatch; b *= 2) {
+        batches.add(b);
+      }
+      batches.add(maxBatch);
+    }
+    for (int b : batches) {
+      if (b < 1) {
+        throw new IllegalArgumentException("batch sizes must be 1 or more, got " + b);
+      }
+    }
+    if (seconds <= 0 || warmup < 0 || threads < 0 || otherDim < 1) {
+      throw new IllegalArgumentException("durations, threads and dims must be positive");
+    }
+    return new Options(model, name, List.copyOf(batches), seconds, warmup, threads, otherDim);
+  }
+
+  private static void run(Options options) {
+    LoadSpec spec =
+        new LoadSpec(
+            options.name(),
+            1,
+            options.model(),
+            ModelConfig.builder(options.name()).build(),
+            Device.CPU,
+            options.threads());
+    try (OnnxEngine engine = new OnnxEngine();
+        EngineSession session = engine.load(spec)) {
+      ModelSignature signature =
+          session
+              .signature()
+              .orElseThrow(() -> new IllegalStateException("the ONNX model has no signature"));
+      Set<String> outputs = new LinkedHashSet<>();
+      for (TensorSpec output : signature.outputs()) {
+        outputs.add(output.name());
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "EngineBenchmark: %s, %d available processors, intra-op threads %s, %.1f s per batch"
+              + " size (after %.1f s warm-up)%n",
+          options.model(),
+          Runtime.getRuntime().availableProcessors(),
+          options.threads() == 0 ? "ONNX Runtime default" : Integer.toString(options.threads()),
+          options.seconds(),
+          options.warmupSeconds());
+      for (TensorSpec input : signature.inputs()) {
+        System.out.println(
+            "  input  " + input.name() + " " + input.dataType() + " " + fmt(input.dims()));
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%6s %12s %14s %16s %10s%n",
+          "batch",
+          "executions",
+          "executions/s",
+          "inferences/s",
+          "mean ms");
+      Measurement best = null;
+      double checksum = 0;
+      for (int batch : options.batches()) {
+        Map<String, Tensor> inputs = inputs(signature, batch, options.otherDynamicDim());
+        checksum += loop(session, inputs, outputs, options.warmupSeconds()).checksum;
+        Loop measured = loop(session, inputs, outputs, options.seconds());
+        checksum += measured.checksum;
+        Measurement m = new Measurement(batch, measured.executions, measured.seconds);
+        System.out.printf(
+            Locale.ROOT,
+            "%6d %12d %14.1f %16.1f %10.3f%n",
+            batch,
+            m.executions(),
+            m.executionsPerSecond(),
+            m.inferencesPerSecond(),
+            m.meanMillis());
+        if (best == null || m.inferencesPerSecond() > best.inferencesPerSecond()) {
+          best = m;
+        }
+      }
+      if (Double.isNaN(checksum)) {
+        System.out.println("(outputs contained NaN)");
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "RESULT best_batch=%d inferences_per_s=%.1f mean_ms=%.3f%n",
+          best.batch(),
+          best.inferencesPerSecond(),
+          best.meanMillis());
+    }
+  }
+
+  /** The result of one timed loop; the checksum keeps the outputs observably used. */
+  private record Loop(long executions, double seconds, double checksum) {}
+
+  private static Loop loop(
+      EngineSession session, Map<String, Tensor> inputs, Set<String> outputs, double seconds) {
+    long start = System.nanoTime();
+    long deadline = start + (long) (seconds * 1e9);
+    long executions = 0;
+    double checksum = 0;
+    long now = start;
+    while (seconds > 0 && now < deadline) {
+      Map<String, Tensor> result = session.execute(inputs, outputs);
+      checksum += firstValue(result.values().iterator().next());
+      executions++;
+      now = System.nanoTime();
+    }
+    return new Loop(executions, (now - start) / 1e9, checksum);
+  }
+
+  private static double firstValue(Tensor tensor) {
+    if (tensor.dataType() == DataType.FP32 && tensor.elementCount() > 0) {
+      return tensor.data().getFloat(0);
+    }
+    return tensor.elementCount();
+  }
+
+  /** Random FP32/FP64 values (fixed seed); zeros for every other fixed-size type. */
+  private static Map<String, Tensor> inputs(ModelSignature signature, int batch, long otherDim) {
+    SplittableRandom random = new SplittableRandom(42);
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    for (TensorSpec input : signature.inputs()) {
+      if (!input.dataType().isFixedSize()) {
+        throw new IllegalStateException(
+            "input " + input.name() + " is " + input.dataType() + "; only fixed-size types");
+      }
+      long[] shape = input.dims();
+      if (shape.length == 0 || shape[0] != -1) {
+        throw new IllegalStateException(
+            "input " + input.name() + " has shape " + fmt(shape) + ": no dynamic batch dimension");
+      }
+      shape[0] = batch;
+      for (int i = 1; i < shape.length; i++) {
+        if (shape[i] < 0) {
+          shape[i] = otherDim;
+        }
+      }
+      long count = 1;
+      for (long d : shape) {
+        count = Math.multiplyExact(count, d);
+      }
+      ByteBuffer buffer = Tensor.allocate(input.dataType(), Math.toIntExact(count));
+      if (input.dataType() == DataType.FP32) {
+        FloatBuffer floats = buffer.asFloatBuffer();
+        while (floats.hasRemaining()) {
+          floats.put((float) random.nextDouble());
+        }
+      } else if (input.dataType() == DataType.FP64) {
+        DoubleBuffer doubles = buffer.asDoubleBuffer();
+        while (doubles.hasRemaining()) {
+          doubles.put(random.nextDouble());
+        }
+      }
+      inputs.put(input.name(), Tensor.of(input.dataType(), shape, buffer));
+    }
+    return inputs;
+  }
+
+  private static String fmt(long[] shape) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < shape.length; i++) {
+      sb.append(i == 0 ? "" : ",").append(shape[i]);
+    }
+    return sb.append(']').toString();
+  }
+}

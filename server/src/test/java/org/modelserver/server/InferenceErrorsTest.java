@@ -334,4 +334,34 @@ class InferenceErrorsTest {
         + data
         + "}]}";
   }
+
+  @Test
+  void dataBeforeDatatypeAndShapeIsAccepted() {
+    HttpTestClient.Reply reply =
+        http.post(
+            CLASSIFIER,
+            "{\"inputs\":[{\"data\":[1,2,3,4],\"name\":\"features\",\"datatype\":\"FP32\","
+                + "\"shape\":[1,4]}]}");
+    assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+  }
+
+  @Test
+  void tooManyElementsAreCountedInTheMessage() {
+    assertThat(badRequest(CLASSIFIER, features("[1,4]", "FP32", "[[1,2,3],[4,5]]")))
+        .contains("has 5 elements")
+        .contains("needs 4");
+  }
+
+  @Test
+  void nullElementIsRejected() {
+    assertThat(badRequest(CLASSIFIER, features("[1,4]", "FP32", "[1,2,null,4]")))
+        .contains("element 2")
+        .contains("expected a number");
+  }
+
+  @Test
+  void trailingContentAfterTheRequestIsRejected() {
+    assertThat(badRequest(CLASSIFIER, features("[1,4]", "FP32", "[1,2,3,4]") + " {}"))
+        .contains("malformed JSON");
+  }
 }

@@ -11,7 +11,10 @@ import org.modelserver.runtime.inference.InferenceRequest;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -25,57 +28,159 @@ public final class InferRequestReader {
   private static final int MAX_RANK = 32;
 
   private final ObjectMapper mapper =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          // Sub-trees are read from the middle of the request; the end is checked separately.
+          .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   public InferenceRequest read(String model, Optional<Long> version, byte[] body) {
-    JsonNode root = parse(body);
-    if (!root.isObject()) {
-      throw ServingException.invalidArgument("the inference request must be a JSON object");
-    }
-    checkFields(root, REQUEST_FIELDS, "inference request");
-    String id = null;
-    if (root.has("id")) {
-      JsonNode idNode = root.get("id");
-      if (!idNode.isString()) {
-        throw ServingException.invalidArgument("'id' must be a string, got " + idNode);
-      }
-      id = idNode.stringValue();
-    }
-    Map<String, Object> parameters = parameters(root.get("parameters"), "request");
-    checkRequestParameters(parameters);
-    JsonNode inputs = root.get("inputs");
-    if (inputs == null || !inputs.isArray() || inputs.isEmpty()) {
-      throw ServingException.invalidArgument(
-          "'inputs' is required: a non-empty array of {name, shape, datatype, data}");
-    }
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (int i = 0; i < inputs.size(); i++) {
-      JsonNode input = inputs.get(i);
-      Tensor tensor = input(input, i);
-      String name = input.get("name").stringValue();
-      if (tensors.putIfAbsent(name, tensor) != null) {
-        throw ServingException.invalidArgument("input '" + name + "' appears twice in 'inputs'");
-      }
-    }
-    return new InferenceRequest(
-        model, version, id, tensors, outputs(root.get("outputs")), parameters);
-  }
-
-  private JsonNode parse(byte[] body) {
     if (body.length == 0) {
       throw ServingException.invalidArgument(
           "the request body is empty; expected a JSON inference request");
     }
-    try {
-      JsonNode root = mapper.readTree(body);
-      if (root == null || root.isMissingNode()) {
-        throw ServingException.invalidArgument("the request body holds no JSON value");
-      }
-      return root;
+    try (JsonParser parser = mapper.createParser(body)) {
+      return readRequest(parser, model, version, body.length);
     } catch (JacksonException e) {
       throw ServingException.invalidArgument(
           "malformed JSON: " + e.getOriginalMessage() + location(e));
     }
+  }
+
+  private InferenceRequest readRequest(
+      JsonParser parser, String model, Optional<Long> version, long maxElements) {
+    if (parser.nextToken() != JsonToken.START_OBJECT) {
+      throw ServingException.invalidArgument("the inference request must be a JSON object");
+    }
+    String id = null;
+    Map<String, Object> parameters = new LinkedHashMap<>();
+    List<String> outputs = new ArrayList<>();
+    Map<String, Tensor> tensors = null;
+    while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = parser.currentName();
+      JsonToken value = parser.nextToken();
+      switch (field) {
+        case "id" -> {
+          if (value != JsonToken.VALUE_STRING) {
+            throw ServingException.invalidArgument(
+                "'id' must be a string, got " + mapper.readTree(parser));
+          }
+          id = parser.getString();
+        }
+        case "parameters" -> parameters = parameters(mapper.readTree(parser), "request");
+        case "outputs" -> outputs = outputs(mapper.readTree(parser));
+        case "inputs" -> tensors = inputs(parser, maxElements);
+        default -> throw unknownField(field, REQUEST_FIELDS, "inference request");
+      }
+    }
+    if (parser.nextToken() != null) {
+      throw ServingException.invalidArgument(
+          "malformed JSON: unexpected content after the request object");
+    }
+    checkRequestParameters(parameters);
+    if (tensors == null || tensors.isEmpty()) {
+      throw ServingException.invalidArgument(
+          "'inputs' is required: a non-empty array of {name, shape, datatype, data}");
+    }
+    return new InferenceRequest(model, version, id, tensors, outputs, parameters);
+  }
+
+  private Map<String, Tensor> inputs(JsonParser parser, long maxElements) {
+    if (parser.currentToken() != JsonToken.START_ARRAY) {
+      throw ServingException.invalidArgument(
+          "'inputs' is required: a non-empty array of {name, shape, datatype, data}");
+    }
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    int index = 0;
+    while (parser.nextToken() != JsonToken.END_ARRAY) {
+      String where = "inputs[" + index++ + "]";
+      if (parser.currentToken() != JsonToken.START_OBJECT) {
+        throw ServingException.invalidArgument(where + " must be an object");
+      }
+      NamedTensor input = input(parser, where, maxElements);
+      if (tensors.putIfAbsent(input.name(), input.tensor()) != null) {
+        throw ServingException.invalidArgument(
+            "input '" + input.name() + "' appears twice in 'inputs'");
+      }
+    }
+    return tensors;
+  }
+
+  private record NamedTensor(String name, Tensor tensor) {}
+
+  /** One input object; {@code data} streams into a buffer when datatype and shape came first. */
+  private NamedTensor input(JsonParser parser, String where, long maxElements) {
+    String name = null;
+    DataType type = null;
+    long[] shape = null;
+    Tensor streamed = null;
+    JsonNode dataTree = null;
+    boolean hasData = false;
+    while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = parser.currentName();
+      parser.nextToken();
+      switch (field) {
+        case "name" -> {
+          if (parser.currentToken() != JsonToken.VALUE_STRING) {
+            throw ServingException.invalidArgument(where + ".name must be a string");
+          }
+          name = parser.getString();
+        }
+        case "datatype" -> type = datatype(mapper.readTree(parser), name == null ? where : name);
+        case "shape" ->
+            shape = shape(mapper.readTree(parser), name == null ? where : "input '" + name + "'");
+        case "parameters" -> {
+          Map<String, Object> parameters = parameters(mapper.readTree(parser), where);
+          if (parameters.containsKey("binary_data_size")) {
+            throw ServingException.invalidArgument(
+                where
+                    + " uses binary_data_size, but this server does not accept binary tensor data"
+                    + " yet");
+          }
+        }
+        case "data" -> {
+          hasData = true;
+          if (name != null && type != null && shape != null) {
+            streamed = TensorJsonDecoder.decode(name, type, shape, parser, maxElements);
+          } else {
+            dataTree = mapper.readTree(parser);
+          }
+        }
+        default -> throw unknownField(field, INPUT_FIELDS, where);
+      }
+    }
+    if (name == null) {
+      throw ServingException.invalidArgument(where + " is missing 'name'");
+    }
+    for (Map.Entry<String, Boolean> required :
+        List.of(
+            Map.entry("shape", shape != null),
+            Map.entry("datatype", type != null),
+            Map.entry("data", hasData))) {
+      if (!required.getValue()) {
+        throw ServingException.invalidArgument(
+            "input '" + name + "' (" + where + ") is missing '" + required.getKey() + "'");
+      }
+    }
+    Tensor tensor =
+        streamed != null
+            ? streamed
+            : TensorJsonDecoder.decode(name, type, shape, dataTree, maxElements);
+    return new NamedTensor(name, tensor);
+  }
+
+  private static DataType datatype(JsonNode node, String name) {
+    return DataType.fromProtocolName(node.isString() ? node.stringValue() : null)
+        .filter(t -> t.protocolName().equals(node.stringValue()))
+        .orElseThrow(
+            () ->
+                ServingException.invalidArgument(
+                    "input '"
+                        + name
+                        + "' has unknown datatype "
+                        + node
+                        + "; expected one of "
+                        + DataType.protocolNames()));
   }
 
   private static String location(JacksonException e) {
@@ -87,44 +192,6 @@ public final class InferRequestReader {
         + ", column "
         + e.getLocation().getColumnNr()
         + ")";
-  }
-
-  private static Tensor input(JsonNode input, int index) {
-    String where = "inputs[" + index + "]";
-    if (!input.isObject()) {
-      throw ServingException.invalidArgument(where + " must be an object");
-    }
-    checkFields(input, INPUT_FIELDS, where);
-    for (String required : List.of("name", "shape", "datatype", "data")) {
-      if (!input.has(required)) {
-        throw ServingException.invalidArgument(where + " is missing '" + required + "'");
-      }
-    }
-    if (!input.get("name").isString()) {
-      throw ServingException.invalidArgument(where + ".name must be a string");
-    }
-    String name = input.get("name").stringValue();
-    where = "input '" + name + "'";
-    JsonNode datatypeNode = input.get("datatype");
-    DataType type =
-        DataType.fromProtocolName(datatypeNode.isString() ? datatypeNode.stringValue() : null)
-            .filter(t -> datatypeNode.stringValue().equals(t.protocolName()))
-            .orElseThrow(
-                () ->
-                    ServingException.invalidArgument(
-                        "input '"
-                            + name
-                            + "' has unknown datatype "
-                            + datatypeNode
-                            + "; expected one of "
-                            + DataType.protocolNames()));
-    long[] shape = shape(input.get("shape"), where);
-    Map<String, Object> parameters = parameters(input.get("parameters"), where);
-    if (parameters.containsKey("binary_data_size")) {
-      throw ServingException.invalidArgument(
-          where + " uses binary_data_size, but this server does not accept binary tensor data yet");
-    }
-    return TensorJsonDecoder.decode(name, type, shape, input.get("data"));
   }
 
   private static long[] shape(JsonNode node, String where) {
@@ -230,14 +297,18 @@ public final class InferRequestReader {
   private static void checkFields(JsonNode node, Set<String> allowed, String where) {
     for (String field : node.propertyNames()) {
       if (!allowed.contains(field)) {
-        throw ServingException.invalidArgument(
-            "unknown field '"
-                + field
-                + "' in "
-                + where
-                + "; expected "
-                + String.join(", ", allowed.stream().sorted().toList()));
+        throw unknownField(field, allowed, where);
       }
     }
+  }
+
+  private static ServingException unknownField(String field, Set<String> allowed, String where) {
+    return ServingException.invalidArgument(
+        "unknown field '"
+            + field
+            + "' in "
+            + where
+            + "; expected "
+            + String.join(", ", allowed.stream().sorted().toList()));
   }
 }

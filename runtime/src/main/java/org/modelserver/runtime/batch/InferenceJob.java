@@ -40,7 +40,9 @@ public final class InferenceJob {
     this.rows = rows;
     this.priorityLevel = priorityLevel;
     this.arrivalNanos = arrivalNanos;
-    this.deadlineNanos = timeoutNanos > 0 ? arrivalNanos + timeoutNanos : Long.MAX_VALUE;
+    long deadline = timeoutNanos > 0 ? arrivalNanos + timeoutNanos : Long.MAX_VALUE;
+    // A huge timeout overflows: it means "never".
+    this.deadlineNanos = deadline < arrivalNanos ? Long.MAX_VALUE : deadline;
     this.shapeKey = shapeKey;
     this.sequence = sequence;
   }

@@ -52,6 +52,7 @@ public final class Scheduler implements AutoCloseable {
   private final SchedulerClock clock;
   private final Executor executor;
   private final ReentrantLock lock = new ReentrantLock();
+  private final int[] waitingPerLevel;
   private long wakeupAt = Long.MAX_VALUE;
   private long sequence;
   private int queued;
@@ -79,7 +80,9 @@ public final class Scheduler implements AutoCloseable {
     this.batching = config.batched() && config.dynamicBatching().isPresent();
     this.maxBatch = batching ? config.maxBatch() : 1;
     this.policy = config.dynamicBatching().orElse(DynamicBatching.defaults());
-    policy.validate(Math.max(1, config.maxBatch()));
+    if (batching) {
+      policy.validate(maxBatch);
+    }
     this.preferred =
         policy.preferredBatchSizes().isEmpty()
             ? new int[] {maxBatch}
@@ -89,6 +92,7 @@ public final class Scheduler implements AutoCloseable {
     for (int i = 0; i < levels; i++) {
       queues.add(new ArrayDeque<>());
     }
+    this.waitingPerLevel = new int[levels];
     this.instances = List.copyOf(instances);
     idle.addAll(instances);
     this.stats = stats;
@@ -141,6 +145,7 @@ public final class Scheduler implements AutoCloseable {
       Map<String, Tensor> inputs, List<String> outputs, long priority, long timeoutMicros) {
     int level = level(priority);
     QueuePolicy queuePolicy = policy.queuePolicy(policy.priorityLevels() == 0 ? 0 : level);
+    inputs = inConfigOrder(inputs);
     int rows = config.batched() ? Math.toIntExact(inputs.values().iterator().next().dim(0)) : 1;
     List<Batch> batches;
     List<InferenceJob> expired = new ArrayList<>();
@@ -151,15 +156,18 @@ public final class Scheduler implements AutoCloseable {
       if (closed) {
         throw ServingException.unavailable("model '" + model + "' is unloading");
       }
-      ArrayDeque<InferenceJob> queue = queues.get(queueIndex(level));
-      if (queuePolicy.maxQueueSize() > 0 && queue.size() >= queuePolicy.maxQueueSize()) {
+      int index = queueIndex(level);
+      ArrayDeque<InferenceJob> queue = queues.get(index);
+      // Requests kept after a DELAY timeout still count toward their level's limit.
+      int waiting = waitingPerLevel[index];
+      if (queuePolicy.maxQueueSize() > 0 && waiting >= queuePolicy.maxQueueSize()) {
         stats.requestFailed(FailureReason.REJECTED, 0);
         throw new ServingException(
             ErrorKind.CAPACITY_EXCEEDED,
             "model '"
                 + model
                 + "' queue is full: "
-                + queue.size()
+                + waiting
                 + " requests waiting"
                 + (policy.priorityLevels() > 0 ? " at priority " + level : "")
                 + " (max_queue_size "
@@ -178,6 +186,7 @@ public final class Scheduler implements AutoCloseable {
               sequence++);
       queue.addLast(job);
       queued++;
+      waitingPerLevel[index]++;
       stats.enqueued();
       if (policy.preserveOrdering()) {
         ordered.addLast(job);
@@ -197,6 +206,23 @@ public final class Scheduler implements AutoCloseable {
       release(batches.get(0).session, false);
     }
     return job.future;
+  }
+
+  /**
+   * The inputs in the config's order, so equal shapes give equal keys whatever the caller's order.
+   */
+  private Map<String, Tensor> inConfigOrder(Map<String, Tensor> inputs) {
+    Map<String, Tensor> ordered = new java.util.LinkedHashMap<>();
+    for (org.modelserver.runtime.repository.TensorSpec spec : config.inputs()) {
+      Tensor tensor = inputs.get(spec.name());
+      if (tensor != null) {
+        ordered.put(spec.name(), tensor);
+      }
+    }
+    if (ordered.size() != inputs.size()) {
+      return inputs; // inputs the config does not list; validation upstream reports them
+    }
+    return ordered;
   }
 
   private int level(long priority) {
@@ -246,41 +272,58 @@ public final class Scheduler implements AutoCloseable {
     return batches;
   }
 
-  /** The jobs of the next batch, or null when the batch should wait for more requests. */
+  /**
+   * The jobs of the next batch, or null when every candidate batch should wait for more requests.
+   * Candidates are the queued jobs grouped by shape, tried in the order of their first job, so a
+   * ready batch of one shape never waits behind an unready one of another.
+   */
   private List<InferenceJob> pick(long now) {
     Iterator<InferenceJob> order = queueOrder();
-    InferenceJob first = order.next();
-    List<InferenceJob> picked = new ArrayList<>();
-    picked.add(first);
     if (!batching) {
-      return picked;
+      List<InferenceJob> single = new ArrayList<>(1);
+      single.add(order.next());
+      return single;
     }
-    int rows = first.rows;
-    int[] prefixRows = new int[16];
-    int count = 1;
-    prefixRows[0] = rows;
-    boolean full = rows >= maxBatch;
-    while (!full && order.hasNext()) {
-      InferenceJob next = order.next();
-      if (!next.shapeKey.equals(first.shapeKey)) {
-        continue;
+    java.util.LinkedHashMap<InferenceJob.ShapeKey, List<InferenceJob>> groups =
+        new java.util.LinkedHashMap<>();
+    while (order.hasNext()) {
+      InferenceJob job = order.next();
+      groups.computeIfAbsent(job.shapeKey, key -> new ArrayList<>()).add(job);
+    }
+    for (List<InferenceJob> group : groups.values()) {
+      List<InferenceJob> picked = pickFrom(group, now);
+      if (picked != null) {
+        return picked;
       }
+    }
+    return null;
+  }
+
+  /** The batch to send from jobs of one shape (in queue order), or null to keep waiting. */
+  private List<InferenceJob> pickFrom(List<InferenceJob> group, long now) {
+    InferenceJob first = group.get(0);
+    int rows = first.rows;
+    int count = 1;
+    int[] prefixRows = new int[Math.min(group.size(), maxBatch) + 1];
+    prefixRows[0] = rows;
+    long oldestArrival = first.arrivalNanos;
+    boolean full = rows >= maxBatch;
+    for (int i = 1; i < group.size() && !full; i++) {
+      InferenceJob next = group.get(i);
       if (rows + next.rows > maxBatch) {
         full = true;
         break;
       }
-      picked.add(next);
       rows += next.rows;
-      if (count == prefixRows.length) {
-        prefixRows = Arrays.copyOf(prefixRows, count * 2);
-      }
       prefixRows[count++] = rows;
+      oldestArrival = Math.min(oldestArrival, next.arrivalNanos);
       full = rows == maxBatch;
     }
-    int cut = largestPreferredPrefix(prefixRows, count);
-    if (now - first.arrivalNanos >= delayNanos) {
+    List<InferenceJob> picked = group.subList(0, count);
+    if (now - oldestArrival >= delayNanos) {
       return picked; // the oldest has waited long enough: send everything that fits
     }
+    int cut = largestPreferredPrefix(prefixRows, count);
     if (cut > 0) {
       return picked.subList(0, cut); // a preferred size is reached
     }
@@ -336,6 +379,7 @@ public final class Scheduler implements AutoCloseable {
         job.delayed ? delayedQueue : queues.get(queueIndex(job.priorityLevel));
     queue.remove(job);
     queued--;
+    waitingPerLevel[queueIndex(job.priorityLevel)]--;
     stats.dequeued();
   }
 
@@ -358,6 +402,7 @@ public final class Scheduler implements AutoCloseable {
           delayedQueue.addLast(job);
         } else {
           queued--;
+          waitingPerLevel[queueIndex(job.priorityLevel)]--;
           stats.dequeued();
           expired.add(job);
         }
@@ -376,9 +421,12 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     if (!idle.isEmpty() && batching) {
-      Iterator<InferenceJob> order = queueOrder();
-      if (order.hasNext()) {
-        next = Math.min(next, order.next().arrivalNanos + delayNanos);
+      long oldest = Long.MAX_VALUE;
+      for (Iterator<InferenceJob> order = queueOrder(); order.hasNext(); ) {
+        oldest = Math.min(oldest, order.next().arrivalNanos);
+      }
+      if (oldest != Long.MAX_VALUE) {
+        next = Math.min(next, oldest + delayNanos);
       }
     }
     if (next == Long.MAX_VALUE || next >= wakeupAt) {
@@ -587,6 +635,7 @@ public final class Scheduler implements AutoCloseable {
         stats.dequeued();
       }
       queued = 0;
+      Arrays.fill(waitingPerLevel, 0);
     } finally {
       lock.unlock();
     }

@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.util.concurrent.atomic.AtomicReference;
 import org.modelserver.runtime.device.Device;
 import org.modelserver.runtime.engine.Engine;
 import org.modelserver.runtime.engine.EngineSession;
@@ -17,19 +18,51 @@ import org.modelserver.runtime.repository.Platforms;
 
 /** Loads {@code .onnx} files into ONNX Runtime sessions on the CPU. */
 public final class OnnxEngine implements Engine {
+  private static final long INIT_STACK_BYTES = 16L * 1024 * 1024;
+
   private final OrtEnvironment environment;
 
   public OnnxEngine() {
     if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
       throw new IllegalStateException("tensors are exchanged little-endian; this host is not");
     }
+    this.environment = startEnvironment();
+  }
+
+  /**
+   * Starts ONNX Runtime's process-wide environment (never closed) on a thread with a large stack:
+   * its native initialisation needs more stack than a default main thread can spare, and crashed
+   * the JVM (SIGSEGV) when a long command line had eaten into it.
+   */
+  private static OrtEnvironment startEnvironment() {
+    AtomicReference<Object> outcome = new AtomicReference<>();
+    Thread starter =
+        new Thread(
+            null,
+            () -> {
+              try {
+                outcome.set(
+                    OrtEnvironment.getEnvironment(
+                        OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "model-server"));
+              } catch (RuntimeException | LinkageError e) {
+                outcome.set(e);
+              }
+            },
+            "onnxruntime-init",
+            INIT_STACK_BYTES);
+    starter.start();
     try {
-      // The environment is ONNX Runtime's own process-wide singleton; it is never closed.
-      this.environment =
-          OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "model-server");
-    } catch (RuntimeException | LinkageError e) {
-      throw new IllegalStateException("ONNX Runtime's native library could not start: " + e, e);
+      starter.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting ONNX Runtime", e);
     }
+    if (outcome.get() instanceof OrtEnvironment environment) {
+      return environment;
+    }
+    Throwable failure = (Throwable) outcome.get();
+    throw new IllegalStateException(
+        "ONNX Runtime's native library could not start: " + failure, failure);
   }
 
   @Override

@@ -25,9 +25,15 @@ class OnnxEngineStartupTest {
   }
 
   @Test
-  void startsInAJvmLaunchedWithAVeryLongClassPath() throws Exception {
-    String classPath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  void startsInAJvmWithAnOrdinaryCommandLine() throws Exception {
+    Process process = launch("");
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).as(output).isZero();
+    assertThat(output).contains("started");
+  }
+
+  @Test
+  void refusesWithAReasonInsteadOfCrashingOnAVeryLongCommandLine() throws Exception {
     StringBuilder padding = new StringBuilder();
     for (int i = 0; i < 600; i++) {
       padding
@@ -36,15 +42,23 @@ class OnnxEngineStartupTest {
           .append(i)
           .append(".jar");
     }
+    Process process = launch(padding.toString());
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).as(output).isEqualTo(1);
+    assertThat(output).contains("ONNX Runtime 1.29 crashes the JVM").doesNotContain("started");
+  }
+
+  private static Process launch(String classPathPadding) throws Exception {
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process process =
         new ProcessBuilder(
-                List.of(java.toString(), "-cp", classPath + padding, Starter.class.getName()))
+                List.of(
+                    java.toString(), "-cp", classPath + classPathPadding, Starter.class.getName()))
             .redirectErrorStream(true)
             .start();
     assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.exitValue()).as(output).isZero();
-    assertThat(output).contains("started");
+    return process;
   }
 }

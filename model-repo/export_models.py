@@ -68,6 +68,8 @@ output:
     dims: [3]
 version_policy:
   all: {}
+# Triton's dynamic batcher: concurrent requests are merged into batches of up to 32 rows.
+dynamic_batching: {}
 """
 
 TOKEN_EMBED_CONFIG = """\
@@ -80,6 +82,9 @@ output:
   - name: embedding
     data_type: TYPE_FP32
     dims: [8]
+# Requests are merged only with requests of the same sequence length.
+dynamic_batching:
+  max_queue_delay_microseconds: 100
 """
 
 

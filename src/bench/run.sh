@@ -19,7 +19,7 @@
 #
 # Scenarios: mlp-nobatch (classifier, its example config: no dynamic_batching), mlp-batching
 # (classifier + dynamic_batching {max_queue_delay_microseconds: 0} + instance_group
-# [{count: 1, kind: KIND_CPU}]), cnn (resnet18, no dynamic_batching). With --batching auto
+# [{count: 1, kind: KIND_CPU}]), cnn (resnet18 + dynamic_batching). With --batching auto
 # (default) the batching scenario is reported as unsupported when the server refuses its config.
 set -euo pipefail
 
@@ -27,7 +27,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BENCH_DIR="$ROOT/src/bench"
 
 # ----------------------------------------------------------------------------- options
-WARMUP=5
+# The JIT needs about 25 s of load on 2 cores before the server reaches its steady state.
+WARMUP=30
 DURATION=15
 CONNECTIONS=64
 WRK_THREADS=2
@@ -177,6 +178,8 @@ if want mlp; then
   cp -r "$CLASSIFIER_SRC" "$REPOS/mlp-nobatch/classifier"
   cp -r "$CLASSIFIER_SRC" "$REPOS/mlp-batching/classifier"
   rm -f "$REPOS"/mlp-*/classifier/reference.json
+  # Both scenarios start from the example config without its dynamic_batching line.
+  sed -i '/^dynamic_batching:/d' "$REPOS"/mlp-*/classifier/config.yaml
   cat >>"$REPOS/mlp-batching/classifier/config.yaml" <<EOF
 dynamic_batching:
   max_queue_delay_microseconds: $QUEUE_DELAY_US
@@ -194,6 +197,10 @@ if want cnn; then
   fi
   mkdir -p "$REPOS/cnn"
   cp -r "$BENCH_MODELS/resnet18" "$REPOS/cnn/resnet18"
+  cat >>"$REPOS/cnn/resnet18/config.yaml" <<CONFIG
+dynamic_batching:
+  max_queue_delay_microseconds: $QUEUE_DELAY_US
+CONFIG
 fi
 
 # Request bodies (batch dimension = --request-batch).
@@ -351,9 +358,9 @@ fi
 
 scenario_desc() {
   case "$1" in
-    mlp-nobatch) echo "classifier (MLP 4→16→3), example config, no \`dynamic_batching\`" ;;
+    mlp-nobatch) echo "classifier (MLP 4→16→3), example config without \`dynamic_batching\`" ;;
     mlp-batching) echo "classifier (MLP 4→16→3), \`dynamic_batching {max_queue_delay_microseconds: $QUEUE_DELAY_US}\`, \`instance_group [{count: 1, kind: KIND_CPU}]\`" ;;
-    cnn) echo "resnet18 (ResNet-18, 3×224×224), no \`dynamic_batching\`" ;;
+    cnn) echo "resnet18 (ResNet-18, 3×224×224), \`dynamic_batching {max_queue_delay_microseconds: $QUEUE_DELAY_US}\`" ;;
   esac
 }
 engine_key() { case "$1" in cnn) echo resnet18 ;; *) echo classifier ;; esac; }

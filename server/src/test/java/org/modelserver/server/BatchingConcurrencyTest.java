@@ -90,6 +90,18 @@ class BatchingConcurrencyTest {
         .as("the largest executed batch under concurrent load")
         .isGreaterThan(1);
     assertThat(stats.executionCount()).isLessThan(stats.success().count());
+
+    // The statistics extension and /metrics report the same merged executions.
+    JsonNode reported =
+        http.get("/v2/models/mixed_io/versions/1/stats").json().get("model_stats").get(0);
+    assertThat(reported.get("execution_count").longValue()).isEqualTo(stats.executionCount());
+    JsonNode batchStats = reported.get("batch_stats");
+    assertThat(batchStats.get(batchStats.size() - 1).get("batch_size").longValue())
+        .isGreaterThan(1);
+    String metrics = http.get("/metrics").body();
+    assertThat(metrics)
+        .contains(
+            "nv_inference_exec_count{model=\"mixed_io\",version=\"1\"} " + stats.executionCount());
   }
 
   /** A request of 1 or 2 rows whose expected outputs (x * k + 0.5) depend on the client. */

@@ -69,6 +69,10 @@ final class ElementWriter {
         && (buffer == null ? count < strings.length : buffer.remaining() >= type.byteSize());
   }
 
+  boolean isFp32() {
+    return type == DataType.FP32;
+  }
+
   /** A JSON integer that fits a long. */
   void integer(long value) {
     switch (type) {

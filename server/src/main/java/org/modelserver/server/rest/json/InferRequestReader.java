@@ -30,6 +30,7 @@ public final class InferRequestReader {
   private final ObjectMapper mapper =
       JsonMapper.builder()
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
           // Sub-trees are read from the middle of the request; the end is checked separately.
           .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();

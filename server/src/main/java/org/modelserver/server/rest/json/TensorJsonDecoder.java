@@ -46,7 +46,13 @@ final class TensorJsonDecoder {
           writer.integer(parser.getLongValue());
         }
       }
-      case VALUE_NUMBER_FLOAT -> writer.decimal(parser.getDoubleValue());
+      case VALUE_NUMBER_FLOAT -> {
+        if (writer.isFp32()) {
+          writer.decimal(parser.getFloatValue()); // parsed straight to float: one rounding
+        } else {
+          writer.decimal(parser.getDoubleValue());
+        }
+      }
       case VALUE_TRUE -> writer.bool(true);
       case VALUE_FALSE -> writer.bool(false);
       case VALUE_STRING -> writer.string(parser.getString());

@@ -10,24 +10,48 @@ OUTPUT_DIR defaults to the folder holding this script (model-repo/). The
 script needs PyTorch, ONNX and NumPy (Debian: python3-torch, python3-onnx,
 python3-numpy); it does not need onnxruntime.
 
-``--bench-models DIR`` exports only the benchmark models, which are too large
-to commit: ``DIR/resnet18/1/model.onnx`` (a ResNet-18, written out by hand so
-torchvision is not needed, random weights from a fixed seed; input ``image``
-FP32 [batch, 3, 224, 224], output ``logits`` FP32 [batch, 1000]) and its
-``DIR/resnet18/config.yaml``. ``src/bench/run.sh`` calls it.
-
 It writes, for every model, ``<OUTPUT_DIR>/<model>/<version>/model.onnx``,
 ``<OUTPUT_DIR>/<model>/reference.json`` (KServe v2 request bodies with the
 outputs PyTorch computed for them) and, for some models, a Triton-style
 ``<OUTPUT_DIR>/<model>/config.yaml``.
 
+The PyTorch models (classifier, mixed_io, token_embed) are also written as
+TorchScript, as separate models for the ``pytorch_libtorch`` platform (a
+version folder holds one model file, never both): ``<model>_torch/<version>/
+model.pt`` holds the same module with the same weights, compiled with
+``torch.jit.script`` (which keeps control flow and dynamic shapes;
+``torch.jit.trace`` with the example inputs is the fallback for a module
+that cannot be scripted). A TorchScript file carries no tensor names or
+shapes, so every ``<model>_torch/config.yaml`` declares ``platform``,
+``max_batch_size`` and the inputs and outputs in ``forward``'s order.
+``<model>_torch/reference.json`` holds the same requests as
+``<model>/reference.json``, with the outputs of the saved TorchScript module
+(loaded back from ``model.pt``). Before writing, the script checks that the
+saved module's outputs equal the eager module's within 1e-6, on the
+reference inputs and on inputs of other batch sizes and sequence lengths (so
+a trace that froze a shape would be caught).
+
+``--bench-models DIR`` exports only the benchmark models, which are too large
+to commit: ``DIR/resnet18/1/model.onnx`` (a ResNet-18, written out by hand so
+torchvision is not needed, random weights from a fixed seed; input ``image``
+FP32 [batch, 3, 224, 224], output ``logits`` FP32 [batch, 1000]) and its
+``DIR/resnet18/config.yaml``, and the same module with the same weights as
+TorchScript: ``DIR/resnet18_torch/1/model.pt`` and
+``DIR/resnet18_torch/config.yaml``, checked against the eager module like the
+example models. ``src/bench/run.sh`` calls it.
+
 The output is deterministic: weights come from fixed seeds and inputs are
-fixed, so rerunning overwrites the same files with the same content.
+fixed, so rerunning overwrites the same files with the same content. The
+ONNX files and JSON files are byte-identical across runs. TorchScript writes
+a module's constants in Python set order, which follows the string hash seed,
+so the script re-runs itself with ``PYTHONHASHSEED=0`` when it is not set to
+0; the ``model.pt`` files are then byte-identical across runs too, as long as
+the PyTorch version and this script's path stay the same (the files embed the
+source file names and lines of the compiled code as debug information).
 
 Each PyTorch model has one ``build_*`` function returning the
-``torch.nn.Module`` (in eval mode) and a tuple of example inputs, so the same
-modules can also be saved in other formats (e.g. TorchScript ``model.pt`` via
-``torch.jit.trace(module, example_inputs)``) later.
+``torch.nn.Module`` (in eval mode) and a tuple of example inputs, which both
+the ONNX and the TorchScript export use.
 """
 
 import json
@@ -86,6 +110,51 @@ output:
 dynamic_batching:
   max_queue_delay_microseconds: 100
 """
+
+# Configurations of the TorchScript copies (<model>_torch). A model.pt has no
+# signature to complete a configuration from, so they declare everything.
+TORCHSCRIPT_CONFIG_HEADER = """\
+# TorchScript carries no tensor names or shapes: they are declared here, in forward's order.
+platform: pytorch_libtorch
+"""
+
+CLASSIFIER_TORCH_CONFIG = TORCHSCRIPT_CONFIG_HEADER + """\
+max_batch_size: 32
+input:
+  - name: features
+    data_type: TYPE_FP32
+    dims: [4]
+output:
+  - name: probabilities
+    data_type: TYPE_FP32
+    dims: [3]
+version_policy:
+  all: {}
+dynamic_batching: {}
+"""
+
+# max_batch_size 4: what the server auto-configures for the ONNX mixed_io,
+# which has no config.yaml.
+MIXED_IO_TORCH_CONFIG = TORCHSCRIPT_CONFIG_HEADER + """\
+max_batch_size: 4
+input:
+  - name: x
+    data_type: TYPE_FP32
+    dims: [4]
+  - name: k
+    data_type: TYPE_INT64
+    dims: [4]
+output:
+  - name: scaled
+    data_type: TYPE_FP32
+    dims: [4]
+  - name: index
+    data_type: TYPE_INT64
+    dims: [1]
+dynamic_batching: {}
+"""
+
+TOKEN_EMBED_TORCH_CONFIG = TORCHSCRIPT_CONFIG_HEADER + TOKEN_EMBED_CONFIG
 
 
 # ---------------------------------------------------------------------------
@@ -360,11 +429,149 @@ def export_onnx(module, example_inputs, path, input_names, output_names, dynamic
     )
 
 
+# ---------------------------------------------------------------------------
+# TorchScript (pytorch_libtorch): model.pt files of the same modules
+# ---------------------------------------------------------------------------
+
+# Largest difference allowed between the saved TorchScript module's outputs and
+# the eager module's (FP32; integer outputs must be equal).
+TORCHSCRIPT_TOLERANCE = 1e-6
+
+# Sizes given to the dynamic axes (named as in TORCH_MODELS' dynamic axes) of
+# the extra inputs the TorchScript modules are checked on: other batch sizes
+# and sequence lengths than the example inputs and the reference cases.
+TORCHSCRIPT_CHECK_SIZES = [{"batch": 1, "seq": 1}, {"batch": 5, "seq": 7}]
+
+
+def to_torchscript(module, example_inputs):
+    """Returns (TorchScript module, "script" or "trace").
+
+    torch.jit.script keeps control flow and dynamic shapes; torch.jit.trace
+    records the operations run on ``example_inputs`` and is used only for a
+    module that cannot be scripted (the callers check that the trace did not
+    freeze a shape).
+    """
+    try:
+        return torch.jit.script(module), "script"
+    except Exception as error:  # pylint: disable=broad-except
+        print("torch.jit.script failed for %s (%s); tracing it"
+              % (type(module).__name__, str(error).splitlines()[0]), file=sys.stderr)
+    with torch.no_grad():
+        return torch.jit.trace(module, example_inputs), "trace"
+
+
+def check_inputs(example_inputs, input_names, dynamic_axes):
+    """Inputs like ``example_inputs`` with the dynamic axes resized per TORCHSCRIPT_CHECK_SIZES.
+
+    Values are random from a fixed seed: normal for floating point inputs,
+    0..99 for integer inputs (valid token ids for token_embed).
+    """
+    generator = torch.Generator().manual_seed(1234)
+    variants = []
+    for sizes in TORCHSCRIPT_CHECK_SIZES:
+        variant = []
+        for name, example in zip(input_names, example_inputs):
+            shape = list(example.shape)
+            for axis, axis_name in dynamic_axes.get(name, {}).items():
+                shape[axis] = sizes[axis_name]
+            if example.dtype.is_floating_point:
+                variant.append(torch.randn(shape, generator=generator, dtype=example.dtype))
+            else:
+                variant.append(torch.randint(0, 100, shape, generator=generator,
+                                             dtype=example.dtype))
+        variants.append(tuple(variant))
+    return variants
+
+
+def max_difference(expected, actual, what):
+    """Largest |expected - actual| over lists of numpy arrays; fails beyond the tolerance."""
+    if len(expected) != len(actual):
+        sys.exit("%s: %d outputs, expected %d" % (what, len(actual), len(expected)))
+    worst = 0.0
+    for i, (want, got) in enumerate(zip(expected, actual)):
+        if want.dtype != got.dtype or want.shape != got.shape:
+            sys.exit("%s: output %d is %s %s, expected %s %s"
+                     % (what, i, got.dtype, got.shape, want.dtype, want.shape))
+        if want.size == 0:
+            continue
+        if np.issubdtype(want.dtype, np.floating):
+            difference = float(np.max(np.abs(want.astype(np.float64) - got.astype(np.float64))))
+            if not difference <= TORCHSCRIPT_TOLERANCE:
+                sys.exit("%s: output %d differs by %g" % (what, i, difference))
+            worst = max(worst, difference)
+        elif not np.array_equal(want, got):
+            sys.exit("%s: output %d differs" % (what, i))
+    return worst
+
+
+def export_torchscript(module, example_inputs, path, input_names, dynamic_axes):
+    """Saves ``module`` as TorchScript at ``path``; returns the module loaded back from it.
+
+    The loaded module's outputs must equal the eager module's on the example
+    inputs and on inputs with other sizes of the dynamic axes.
+    """
+    compiled, how = to_torchscript(module, example_inputs)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    torch.jit.save(compiled, path)
+    loaded = torch.jit.load(path)
+    inputs = [example_inputs] + check_inputs(example_inputs, input_names, dynamic_axes)
+    worst = 0.0
+    for args in inputs:
+        arrays = [a.numpy() for a in args]
+        shapes = " ".join("x".join(str(d) for d in a.shape) for a in arrays)
+        worst = max(worst, max_difference(run_torch(module, arrays), run_torch(loaded, arrays),
+                                          "%s, inputs %s" % (path, shapes)))
+    print("%s: torch.jit.%s; outputs of the saved module equal the eager module's "
+          "(max |difference| %g) on input shapes %s"
+          % (path, how, worst,
+             ", ".join("(%s)" % " ".join("x".join(str(d) for d in a.shape) for a in args)
+                       for args in inputs)))
+    return loaded
+
+
+def check_same_cases(cases, expected_cases, what):
+    """The TorchScript cases have the eager cases' requests and outputs within the tolerance."""
+    if len(cases) != len(expected_cases):
+        sys.exit("%s: %d cases, expected %d" % (what, len(cases), len(expected_cases)))
+    for case, expected in zip(cases, expected_cases):
+        where = "%s %s" % (what, expected["request"]["id"])
+        if case["version"] != expected["version"] or case["request"] != expected["request"]:
+            sys.exit("%s: request differs" % where)
+        outputs, expected_outputs = case["response"]["outputs"], expected["response"]["outputs"]
+        if len(outputs) != len(expected_outputs):
+            sys.exit("%s: %d outputs, expected %d" % (where, len(outputs), len(expected_outputs)))
+        for out, want in zip(outputs, expected_outputs):
+            if any(out[k] != want[k] for k in ("name", "shape", "datatype")):
+                sys.exit("%s: output %s differs in name, shape or datatype" % (where, want["name"]))
+            if want["datatype"] in ("FP32", "FP64"):
+                difference = max((abs(a - b) for a, b in zip(out["data"], want["data"])),
+                                 default=0.0)
+                if not difference <= TORCHSCRIPT_TOLERANCE:
+                    sys.exit("%s: output %s differs by %g" % (where, want["name"], difference))
+            elif out["data"] != want["data"]:
+                sys.exit("%s: output %s differs" % (where, want["name"]))
+
+
+# Reference cases of the PyTorch models: model name -> cases(modules by version).
+TORCH_REFERENCE_CASES = {
+    "classifier": classifier_cases,
+    "mixed_io": mixed_io_cases,
+    "token_embed": token_embed_cases,
+}
+
+# TorchScript copies: (PyTorch model name, TorchScript model name, config.yaml).
+TORCHSCRIPT_MODELS = [
+    ("classifier", "classifier_torch", CLASSIFIER_TORCH_CONFIG),
+    ("mixed_io", "mixed_io_torch", MIXED_IO_TORCH_CONFIG),
+    ("token_embed", "token_embed_torch", TOKEN_EMBED_TORCH_CONFIG),
+]
+
+
 def export_all(out_dir):
-    modules = {}  # model name -> {version: module}
+    exported = {}  # model name -> {version: (module, example_inputs, input names, axes)}
     for name, version, builder, args, in_names, out_names, axes in TORCH_MODELS:
         module, example_inputs = builder(*args)
-        modules.setdefault(name, {})[version] = module
+        exported.setdefault(name, {})[version] = (module, example_inputs, in_names, axes)
         export_onnx(module, example_inputs,
                     os.path.join(out_dir, name, version, "model.onnx"),
                     in_names, out_names, axes)
@@ -376,11 +583,25 @@ def export_all(out_dir):
     write_text(os.path.join(out_dir, "classifier", "config.yaml"), CLASSIFIER_CONFIG)
     write_text(os.path.join(out_dir, "token_embed", "config.yaml"), TOKEN_EMBED_CONFIG)
 
-    write_reference(out_dir, "classifier", classifier_cases(modules["classifier"]))
-    write_reference(out_dir, "mixed_io", mixed_io_cases(modules["mixed_io"]))
-    write_reference(out_dir, "token_embed", token_embed_cases(modules["token_embed"]))
+    eager_cases = {}
+    for name, make_cases in TORCH_REFERENCE_CASES.items():
+        modules = {version: entry[0] for version, entry in exported[name].items()}
+        eager_cases[name] = make_cases(modules)
+        write_reference(out_dir, name, eager_cases[name])
     write_reference(out_dir, "identity_types", identity_types_cases())
 
+    for name, torch_name, config in TORCHSCRIPT_MODELS:
+        loaded = {}
+        for version, (module, example_inputs, in_names, axes) in exported[name].items():
+            loaded[version] = export_torchscript(
+                module, example_inputs,
+                os.path.join(out_dir, torch_name, version, "model.pt"), in_names, axes)
+        write_text(os.path.join(out_dir, torch_name, "config.yaml"), config)
+        cases = TORCH_REFERENCE_CASES[name](loaded)
+        check_same_cases(cases, eager_cases[name], torch_name + "/reference.json")
+        write_reference(out_dir, torch_name, cases)
+        print("%s/reference.json: TorchScript outputs equal the eager outputs within %g"
+              % (torch_name, TORCHSCRIPT_TOLERANCE))
 
 
 # ---------------------------------------------------------------------------
@@ -391,6 +612,20 @@ def export_all(out_dir):
 RESNET18_CONFIG = """\
 # Benchmark model written by export_models.py --bench-models (not committed)
 platform: onnxruntime_onnx
+max_batch_size: 16
+input:
+  - name: image
+    data_type: TYPE_FP32
+    dims: [3, 224, 224]
+output:
+  - name: logits
+    data_type: TYPE_FP32
+    dims: [1000]
+"""
+
+RESNET18_TORCH_CONFIG = """\
+# Benchmark model written by export_models.py --bench-models (not committed)
+""" + TORCHSCRIPT_CONFIG_HEADER + """\
 max_batch_size: 16
 input:
   - name: image
@@ -468,6 +703,11 @@ def export_bench_models(out_dir):
                 ["image"], ["logits"],
                 {"image": {0: "batch"}, "logits": {0: "batch"}})
     write_text(os.path.join(out_dir, "resnet18", "config.yaml"), RESNET18_CONFIG)
+    # The same module (same weights) as TorchScript, checked against its eager outputs.
+    export_torchscript(module, example_inputs,
+                       os.path.join(out_dir, "resnet18_torch", "1", "model.pt"),
+                       ["image"], {"image": {0: "batch"}})
+    write_text(os.path.join(out_dir, "resnet18_torch", "config.yaml"), RESNET18_TORCH_CONFIG)
 
 
 # ---------------------------------------------------------------------------
@@ -491,9 +731,14 @@ def _describe_value_info(value_info):
 def check_all(out_dir):
     for root, _, files in sorted(os.walk(out_dir)):
         for file_name in sorted(files):
+            path = os.path.join(root, file_name)
+            if file_name.endswith(".pt"):
+                module = torch.jit.load(path)
+                print("%s  (TorchScript)" % os.path.relpath(path, out_dir))
+                print("  " + str(module.forward.schema))
+                continue
             if not file_name.endswith(".onnx"):
                 continue
-            path = os.path.join(root, file_name)
             model = onnx.load(path)
             onnx.checker.check_model(model)
             opsets = ", ".join("%s:%d" % (o.domain or "ai.onnx", o.version)
@@ -514,7 +759,23 @@ def list_files(out_dir):
             print("  %8d  %s" % (os.path.getsize(path), os.path.relpath(path, out_dir)))
 
 
+def rerun_with_fixed_hash_seed(argv):
+    """Re-executes this script with PYTHONHASHSEED=0 unless it is set so already.
+
+    torch.jit.script collects a module's constants (``__constants__``) in a
+    Python set, so their order in model.pt follows the string hash seed; a
+    fixed seed makes the TorchScript files byte-identical across runs.
+    """
+    if os.environ.get("PYTHONHASHSEED") == "0" or not sys.executable:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + argv[1:],
+              dict(os.environ, PYTHONHASHSEED="0"))
+
+
 def main(argv):
+    rerun_with_fixed_hash_seed(argv)
     if len(argv) > 1 and argv[1] == "--bench-models":
         if len(argv) != 3:
             sys.exit("usage: export_models.py --bench-models DIR")

@@ -73,7 +73,16 @@ class MetricsTest {
   }
 
   static final List<String> READY_VERSIONS =
-      List.of("classifier:1", "classifier:2", "identity_types:1", "mixed_io:1", "token_embed:1");
+      List.of(
+          "classifier:1",
+          "classifier:2",
+          "classifier_torch:1",
+          "classifier_torch:2",
+          "identity_types:1",
+          "mixed_io:1",
+          "mixed_io_torch:1",
+          "token_embed:1",
+          "token_embed_torch:1");
   static final List<String> REASONS = List.of("REJECTED", "CANCELED", "BACKEND", "OTHER");
   static final Map<String, String> CLASSIFIER_V1 = Map.of("model", "classifier", "version", "1");
 

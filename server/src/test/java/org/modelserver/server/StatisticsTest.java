@@ -150,7 +150,15 @@ class StatisticsTest {
   void allStatisticsListEveryReadyVersionOfEveryModel() {
     assertThat(nameAndVersion(stats("/v2/models/stats")))
         .containsExactly(
-            "classifier:1", "classifier:2", "identity_types:1", "mixed_io:1", "token_embed:1");
+            "classifier:1",
+            "classifier:2",
+            "classifier_torch:1",
+            "classifier_torch:2",
+            "identity_types:1",
+            "mixed_io:1",
+            "mixed_io_torch:1",
+            "token_embed:1",
+            "token_embed_torch:1");
   }
 
   @Test

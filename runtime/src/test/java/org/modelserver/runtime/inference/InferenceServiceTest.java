@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
+import org.modelserver.runtime.engine.torch.TorchTestEngine;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.ModelLoader;
@@ -35,7 +36,8 @@ import org.modelserver.runtime.testsupport.TestRepos;
 /** The whole inference path on the real example repository, loaded once and only read. */
 class InferenceServiceTest {
   private static final int DEFAULT_MAX_BATCH = 8;
-  private static final Engines ENGINES = new Engines(List.of(new OnnxEngine()));
+  private static final Engines ENGINES =
+      new Engines(List.of(new OnnxEngine(), TorchTestEngine.get()));
 
   private static ModelRegistry registry;
   private static InferenceService service;

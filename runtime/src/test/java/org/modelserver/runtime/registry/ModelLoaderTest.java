@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
+import org.modelserver.runtime.engine.torch.TorchTestEngine;
 import org.modelserver.runtime.repository.ConfigCompleter;
 import org.modelserver.runtime.repository.ModelConfig;
 import org.modelserver.runtime.repository.ModelRepository;
@@ -28,6 +29,11 @@ import org.modelserver.runtime.testsupport.TinyOnnx;
 class ModelLoaderTest {
   private static final int DEFAULT_MAX_BATCH = 8;
   private static final Engines ENGINES = new Engines(List.of(new OnnxEngine()));
+
+  /** Both engines, for loading the whole example repository (TorchScript models included). */
+  private static final Engines BOTH_ENGINES =
+      new Engines(List.of(new OnnxEngine(), TorchTestEngine.get()));
+
   private static final byte[] GARBAGE =
       "definitely not an onnx model".getBytes(StandardCharsets.UTF_8);
 
@@ -41,7 +47,7 @@ class ModelLoaderTest {
   }
 
   private Map<String, Model> loadAll(Path repositoryRoot, int defaultMaxBatch) {
-    ModelLoader loader = new ModelLoader(ENGINES, new ConfigCompleter(defaultMaxBatch), 0);
+    ModelLoader loader = new ModelLoader(BOTH_ENGINES, new ConfigCompleter(defaultMaxBatch), 0);
     Map<String, Model> models = new LinkedHashMap<>();
     for (ModelSource source : new ModelRepository(repositoryRoot).scan()) {
       Model model = loader.load(source);
@@ -95,7 +101,7 @@ class ModelLoaderTest {
     @Test
     void everyModelIsFullyReady() {
       Map<String, Model> models = loadAll(TestRepos.modelRepo());
-      assertThat(models).containsOnlyKeys(TestRepos.ALL_MODELS);
+      assertThat(models).containsOnlyKeys(TestRepos.EVERY_MODEL);
       assertThat(models.values())
           .allSatisfy(
               model -> {
@@ -115,7 +121,8 @@ class ModelLoaderTest {
                   assertThat(version.state()).isEqualTo(ModelState.READY);
                   assertThat(version.reason()).isEmpty();
                   assertThat(version.session()).isPresent();
-                  assertThat(config(version).platform()).contains(Platforms.ONNX);
+                  assertThat(config(version).platform())
+                      .contains(model.name().endsWith("_torch") ? Platforms.TORCH : Platforms.ONNX);
                   assertThat(config(version).maxBatchSize()).isPresent();
                   assertThat(config(version).inputs()).isNotEmpty();
                   assertThat(config(version).outputs()).isNotEmpty();
@@ -494,12 +501,15 @@ class ModelLoaderTest {
           .containsOnlyKeys(
               "badconfig",
               "classifier",
+              "classifier_torch",
               "empty",
               "garbage",
               "identity_types",
               "mixed_io",
-              "token_embed");
-      for (String name : TestRepos.ALL_MODELS) {
+              "mixed_io_torch",
+              "token_embed",
+              "token_embed_torch");
+      for (String name : TestRepos.EVERY_MODEL) {
         assertThat(models.get(name).isFullyReady()).as(name).isTrue();
       }
       for (String name : List.of("badconfig", "empty", "garbage")) {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
+import org.modelserver.runtime.engine.torch.TorchTestEngine;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.repository.ConfigCompleter;
@@ -26,7 +27,8 @@ import org.modelserver.runtime.testsupport.ReferenceCase;
 import org.modelserver.runtime.testsupport.TestRepos;
 
 class ModelRegistryTest {
-  private static final Engines ENGINES = new Engines(List.of(new OnnxEngine()));
+  private static final Engines ENGINES =
+      new Engines(List.of(new OnnxEngine(), TorchTestEngine.get()));
 
   @TempDir Path root;
 

@@ -22,7 +22,14 @@ class ModelRepositoryTest {
     ModelRepository repository = new ModelRepository(TestRepos.modelRepo());
     assertThat(repository.scan())
         .extracting(ModelSource::name)
-        .containsExactly("classifier", "identity_types", "mixed_io", "token_embed");
+        .containsExactly(
+            "classifier",
+            "classifier_torch",
+            "identity_types",
+            "mixed_io",
+            "mixed_io_torch",
+            "token_embed",
+            "token_embed_torch");
   }
 
   @Test

@@ -16,8 +16,17 @@ public final class TestRepos {
   /** Maven runs the tests of this module with {@code runtime/} as the working directory. */
   private static final Path MODEL_REPO = Path.of("../model-repo").toAbsolutePath().normalize();
 
+  /** The ONNX example models. */
   public static final List<String> ALL_MODELS =
       List.of("classifier", "identity_types", "mixed_io", "token_embed");
+
+  /** The TorchScript example models. */
+  public static final List<String> TORCH_MODELS =
+      List.of("classifier_torch", "mixed_io_torch", "token_embed_torch");
+
+  /** Every model of the example repository. */
+  public static final List<String> EVERY_MODEL =
+      java.util.stream.Stream.concat(ALL_MODELS.stream(), TORCH_MODELS.stream()).toList();
 
   private TestRepos() {}
 

@@ -3,6 +3,7 @@ package org.modelserver.server.config;
 import java.util.List;
 import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
+import org.modelserver.runtime.engine.torch.TorchEngine;
 import org.modelserver.runtime.inference.InferenceService;
 import org.modelserver.runtime.registry.ModelLoader;
 import org.modelserver.runtime.registry.ModelRegistry;
@@ -17,8 +18,11 @@ import org.springframework.context.annotation.Configuration;
 public class RuntimeConfiguration {
 
   @Bean(destroyMethod = "close")
-  Engines engines() {
-    return new Engines(List.of(new OnnxEngine()));
+  Engines engines(ServerOptions options) {
+    TorchEngine.Options torch =
+        new TorchEngine.Options(
+            options.torchCacheDir(), options.torchThreads(), options.torchInteropThreads());
+    return new Engines(List.of(new OnnxEngine(), new TorchEngine(torch)));
   }
 
   @Bean

@@ -13,10 +13,19 @@ import org.springframework.util.unit.DataSize;
  * @param maxRequestSize the largest request body accepted; larger ones get 413
  * @param defaultMaxBatchSize the {@code max_batch_size} of a batchable model whose config sets none
  * @param intraOpThreads threads one model execution may use; 0 lets the engine decide
+ * @param torchCacheDir where libtorch's natives are unpacked on first use
+ * @param torchThreads libtorch's process-wide intra-op threads; 0: one per core
+ * @param torchInteropThreads libtorch's process-wide inter-op threads; 0: libtorch decides
  */
 @ConfigurationProperties("modelserver")
 public record ServerOptions(
-    Path modelRepository, DataSize maxRequestSize, int defaultMaxBatchSize, int intraOpThreads) {
+    Path modelRepository,
+    DataSize maxRequestSize,
+    int defaultMaxBatchSize,
+    int intraOpThreads,
+    Path torchCacheDir,
+    int torchThreads,
+    int torchInteropThreads) {
   public ServerOptions {
     if (modelRepository == null) {
       modelRepository = Path.of("model-repo");
@@ -29,6 +38,13 @@ public record ServerOptions(
     }
     if (defaultMaxBatchSize < 0) {
       throw new IllegalArgumentException("default-max-batch-size must be 0 or more");
+    }
+    if (torchCacheDir == null) {
+      torchCacheDir = Path.of(System.getProperty("user.home"), ".djl.ai");
+    }
+    if (torchThreads < 0 || torchInteropThreads < 0) {
+      throw new IllegalArgumentException(
+          "torch-threads and torch-interop-threads must be 0 or more");
     }
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException("intra-op-threads must be 0 or more");

@@ -52,8 +52,11 @@ public final class LoadUnloadSoak {
       if (cycle == 10) {
         baseline = residentKb();
       }
-      if (cycle % 10 == 0) {
-        System.out.printf("cycle %4d  RSS %7d KiB%n", cycle, residentKb());
+      if (cycle % (cycles / 10) == 0) {
+        Runtime runtime = Runtime.getRuntime();
+        System.out.printf(
+            "cycle %5d  RSS %7d KiB  (Java heap committed %6d KiB)%n",
+            cycle, residentKb(), runtime.totalMemory() / 1024);
       }
     }
     long end = residentKb();
@@ -63,7 +66,9 @@ public final class LoadUnloadSoak {
     engine.close();
   }
 
+  /** Resident memory after a full GC, so that garbage not yet collected does not count. */
   private static long residentKb() throws IOException {
+    System.gc();
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:")) {
         return Long.parseLong(List.of(line.split("\\s+")).get(1));

@@ -6,21 +6,26 @@
 # Not part of the test suite. It:
 #   1. builds the server jar and the runtime test classes (mvn package -DskipTests), unless
 #      --no-build;
-#   2. exports the benchmark CNN (a hand-written ResNet-18) with
+#   2. exports the benchmark CNN (a hand-written ResNet-18, ONNX and TorchScript) with
 #      model-repo/export_models.py --bench-models, and generates model repositories under
-#      target/bench/ (copies of model-repo/classifier with config.yaml variants);
-#   3. measures the engine's ceiling in-process (runtime's EngineBenchmark: OnnxEngine, no
-#      server, batch sizes 1, 2, 4, ... up to max_batch_size, best one kept);
+#      target/bench/ (copies of model-repo/classifier and classifier_torch with config.yaml
+#      variants);
+#   3. measures the engine's ceiling in-process (runtime's EngineBenchmark: OnnxEngine or
+#      TorchEngine, no server, batch sizes 1, 2, 4, ... up to max_batch_size, best one kept);
 #   4. starts the server jar on a free port for each scenario, waits for /v2/health/ready,
 #      checks one request, warms up, then drives it with wrk (64 connections, 2 threads,
 #      batch-1 requests by default) and records requests/s and p50/p99 latency;
 #   5. prints a markdown report (machine, parameters, results, server/in-process ratios) and
 #      writes it to docs/benchmarks/latest.md (--out FILE to change).
 #
-# Scenarios: mlp-nobatch (classifier, its example config: no dynamic_batching), mlp-batching
-# (classifier + dynamic_batching {max_queue_delay_microseconds: 0} + instance_group
-# [{count: 1, kind: KIND_CPU}]), cnn (resnet18 + dynamic_batching). With --batching auto
-# (default) the batching scenario is reported as unsupported when the server refuses its config.
+# Scenarios (ONNX): mlp-nobatch (classifier, its example config: no dynamic_batching),
+# mlp-batching (classifier + dynamic_batching {max_queue_delay_microseconds: 0} + instance_group
+# [{count: 1, kind: KIND_CPU}]), cnn (resnet18 + dynamic_batching). TorchScript, the same models
+# and configs: mlp-torch (classifier_torch, as mlp-batching), cnn-torch (resnet18_torch, as cnn).
+# With --batching auto (default) the batching scenarios are reported as unsupported when the
+# server refuses their config. A TorchScript scenario that fails (libtorch cannot start, the model
+# is UNAVAILABLE, ...) is reported as "not run" with the reason, the other scenarios still run, and
+# the script exits with status 1 after writing the report.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -37,6 +42,7 @@ ENGINE_SECONDS=3
 ENGINE_WARMUP=1
 ENGINE_THREADS=0
 MODELS="mlp,cnn"
+ENGINES="onnx,torch"
 BATCHING=auto
 QUEUE_DELAY_US=0
 REQUEST_BATCH=1
@@ -61,17 +67,22 @@ usage: src/bench/run.sh [options]
   --wrk-timeout S         per-request timeout; slower requests count as errors (default $WRK_TIMEOUT)
   --request-batch N       inferences per request (batch dimension of the body, default $REQUEST_BATCH)
   --engine-seconds S      in-process seconds per batch size (default $ENGINE_SECONDS)
-  --engine-threads N      in-process intra-op threads, 0 = ONNX Runtime default (default $ENGINE_THREADS)
+  --engine-threads N      in-process intra-op threads, 0 = the engine's default (default $ENGINE_THREADS);
+                          for libtorch this is its process-wide thread count
   --models LIST           comma list of mlp, cnn (default $MODELS)
-  --batching MODE         auto | on | off: the mlp-batching scenario; auto skips it with a note
-                          when the server refuses dynamic_batching, on fails instead (default $BATCHING)
-  --queue-delay-us N      max_queue_delay_microseconds of the batching scenario (default $QUEUE_DELAY_US)
+  --engines LIST          comma list of onnx, torch (default $ENGINES): onnx runs mlp-nobatch,
+                          mlp-batching, cnn; torch runs mlp-torch, cnn-torch
+  --batching MODE         auto | on | off: the MLP scenarios with dynamic_batching (mlp-batching,
+                          mlp-torch); auto skips one with a note when the server refuses its
+                          config, on fails instead, off skips them (default $BATCHING)
+  --queue-delay-us N      max_queue_delay_microseconds of the batching scenarios (default $QUEUE_DELAY_US)
   --no-build              use the existing server/target/model-server.jar and runtime/target classes
   --out FILE              report file (default docs/benchmarks/latest.md; '-' for none)
   --work DIR              scratch folder for repositories, logs, bodies (default target/bench)
 
 Environment: JAVA (java binary), JAVA_OPTS (server JVM options), SERVER_ARGS (extra server
-arguments, e.g. --intra-op-threads=1), PYTHON (default /usr/bin/python3, needs torch + onnx for cnn).
+arguments, e.g. --intra-op-threads=1 --torch-threads=1), PYTHON (default /usr/bin/python3, needs
+torch + onnx for cnn).
 EOF
 }
 
@@ -88,6 +99,7 @@ while [[ $# -gt 0 ]]; do
     --engine-seconds) ENGINE_SECONDS="$2"; shift 2 ;;
     --engine-threads) ENGINE_THREADS="$2"; shift 2 ;;
     --models) MODELS="$2"; shift 2 ;;
+    --engines) ENGINES="$2"; shift 2 ;;
     --batching) BATCHING="$2"; shift 2 ;;
     --queue-delay-us) QUEUE_DELAY_US="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
@@ -101,7 +113,15 @@ case "$BATCHING" in auto|on|off) ;; *) echo "run.sh: --batching must be auto, on
 for m in ${MODELS//,/ }; do
   case "$m" in mlp|cnn) ;; *) echo "run.sh: unknown model '$m' in --models (mlp, cnn)" >&2; exit 2 ;; esac
 done
+[[ -n "${MODELS//[ ,]/}" ]] || { echo "run.sh: --models is empty" >&2; exit 2; }
+for e in ${ENGINES//,/ }; do
+  case "$e" in onnx|torch) ;; *) echo "run.sh: unknown engine '$e' in --engines (onnx, torch)" >&2; exit 2 ;; esac
+done
+[[ -n "${ENGINES//[ ,]/}" ]] || { echo "run.sh: --engines is empty" >&2; exit 2; }
 want() { [[ ",$MODELS," == *",$1,"* ]]; }
+want_engine() { [[ ",$ENGINES," == *",$1,"* ]]; }
+# want_pair MODEL ENGINE: both selected.
+want_pair() { want "$1" && want_engine "$2"; }
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'run.sh: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -172,35 +192,65 @@ REPOS="$WORK/repos"
 rm -rf "$REPOS"
 mkdir -p "$REPOS"
 CLASSIFIER_SRC="$ROOT/model-repo/classifier"
-if want mlp; then
-  [[ -f "$CLASSIFIER_SRC/config.yaml" ]] || die "$CLASSIFIER_SRC/config.yaml is missing"
-  mkdir -p "$REPOS/mlp-nobatch" "$REPOS/mlp-batching"
-  cp -r "$CLASSIFIER_SRC" "$REPOS/mlp-nobatch/classifier"
-  cp -r "$CLASSIFIER_SRC" "$REPOS/mlp-batching/classifier"
-  rm -f "$REPOS"/mlp-*/classifier/reference.json
-  # Both scenarios start from the example config without its dynamic_batching line.
-  sed -i '/^dynamic_batching:/d' "$REPOS"/mlp-*/classifier/config.yaml
-  cat >>"$REPOS/mlp-batching/classifier/config.yaml" <<EOF
+CLASSIFIER_TORCH_SRC="$ROOT/model-repo/classifier_torch"
+# mlp_repo SCENARIO SOURCE-DIR MODEL [batching]: a copy of the example model without its
+# reference.json and without its config's dynamic_batching line; with "batching", plus
+# dynamic_batching and one CPU instance.
+mlp_repo() {
+  local dir="$REPOS/$1/$3"
+  [[ -f "$2/config.yaml" ]] || die "$2/config.yaml is missing"
+  mkdir -p "$REPOS/$1"
+  cp -r "$2" "$dir"
+  rm -f "$dir/reference.json"
+  sed -i '/^dynamic_batching:/d' "$dir/config.yaml"
+  if [[ "${4:-}" == batching ]]; then
+    cat >>"$dir/config.yaml" <<EOF
 dynamic_batching:
   max_queue_delay_microseconds: $QUEUE_DELAY_US
 instance_group:
   - count: 1
     kind: KIND_CPU
 EOF
+  fi
+}
+if want_pair mlp onnx; then
+  # Both ONNX scenarios start from the example config without its dynamic_batching line.
+  mlp_repo mlp-nobatch "$CLASSIFIER_SRC" classifier
+  mlp_repo mlp-batching "$CLASSIFIER_SRC" classifier batching
 fi
+if want_pair mlp torch; then
+  # The TorchScript classifier with mlp-batching's config.
+  mlp_repo mlp-torch "$CLASSIFIER_TORCH_SRC" classifier_torch batching
+fi
+# cnn_repo SCENARIO MODEL: the exported model plus dynamic_batching.
+cnn_repo() {
+  mkdir -p "$REPOS/$1"
+  cp -r "$BENCH_MODELS/$2" "$REPOS/$1/$2"
+  cat >>"$REPOS/$1/$2/config.yaml" <<CONFIG
+dynamic_batching:
+  max_queue_delay_microseconds: $QUEUE_DELAY_US
+CONFIG
+}
 if want cnn; then
   BENCH_MODELS="$WORK/models"
-  if [[ ! -f "$BENCH_MODELS/resnet18/1/model.onnx" || "$ROOT/model-repo/export_models.py" -nt "$BENCH_MODELS/resnet18/1/model.onnx" ]]; then
+  # One export writes both resnet18 (ONNX) and resnet18_torch (TorchScript, same weights).
+  EXPORTED=()
+  want_engine onnx && EXPORTED+=("$BENCH_MODELS/resnet18/1/model.onnx")
+  want_engine torch && EXPORTED+=("$BENCH_MODELS/resnet18_torch/1/model.pt")
+  export_needed=0
+  for f in "${EXPORTED[@]}"; do
+    [[ -f "$f" && ! "$ROOT/model-repo/export_models.py" -nt "$f" ]] || export_needed=1
+  done
+  if [[ $export_needed -eq 1 ]]; then
     log "exporting the benchmark CNN: model-repo/export_models.py --bench-models $BENCH_MODELS"
     "$PYTHON" "$ROOT/model-repo/export_models.py" --bench-models "$BENCH_MODELS" >"$WORK/export.log" 2>&1 \
       || { tail -20 "$WORK/export.log" >&2; die "exporting the CNN failed (log: $WORK/export.log)"; }
   fi
-  mkdir -p "$REPOS/cnn"
-  cp -r "$BENCH_MODELS/resnet18" "$REPOS/cnn/resnet18"
-  cat >>"$REPOS/cnn/resnet18/config.yaml" <<CONFIG
-dynamic_batching:
-  max_queue_delay_microseconds: $QUEUE_DELAY_US
-CONFIG
+  for f in "${EXPORTED[@]}"; do
+    [[ -f "$f" ]] || die "the export did not write $f (log: $WORK/export.log)"
+  done
+  if want_engine onnx; then cnn_repo cnn resnet18; fi
+  if want_engine torch; then cnn_repo cnn-torch resnet18_torch; fi
 fi
 
 # Request bodies (batch dimension = --request-batch).
@@ -216,13 +266,27 @@ fi
 max_batch_of() { sed -n 's/^max_batch_size:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$1" | head -1; }
 
 # ----------------------------------------------------------------------------- in-process ceiling
-declare -A ENGINE_IPS ENGINE_BATCH ENGINE_MS
-engine_bench() { # key model-file max-batch
-  local key="$1" file="$2" maxb="$3" out="$WORK/engine-$1.log"
+# TorchScript failures are reported, not fatal (libtorch may be unable to start on this machine).
+TORCH_FAILED=0
+declare -A ENGINE_IPS ENGINE_BATCH ENGINE_MS ENGINE_NOTE
+engine_bench() { # key model-file max-batch model-dir: the folder with config.yaml (TorchScript)
+  local key="$1" file="$2" maxb="$3" dir="$4" out="$WORK/engine-$1.log" args=()
+  [[ "$file" == *.pt ]] && args=(--config "$dir")
   log "in-process ceiling of $key: EngineBenchmark, batch 1..$maxb, ${ENGINE_SECONDS}s each"
-  "$JAVA" -cp "$ENGINE_CP" org.modelserver.runtime.bench.EngineBenchmark --model "$file" --name "$key" \
-    --max-batch "$maxb" --seconds "$ENGINE_SECONDS" --warmup "$ENGINE_WARMUP" --threads "$ENGINE_THREADS" \
-    >"$out" 2>&1 || { tail -30 "$out" >&2; die "EngineBenchmark failed for $key (log: $out)"; }
+  if ! "$JAVA" -cp "$ENGINE_CP" org.modelserver.runtime.bench.EngineBenchmark --model "$file" --name "$key" \
+    "${args[@]}" --max-batch "$maxb" --seconds "$ENGINE_SECONDS" --warmup "$ENGINE_WARMUP" \
+    --threads "$ENGINE_THREADS" >"$out" 2>&1; then
+    tail -30 "$out" >&2
+    if [[ "$file" == *.pt ]]; then
+      local reason
+      reason="$(sed -n 's/^ERROR //p' "$out" | tail -1)"
+      ENGINE_NOTE[$key]="in-process run failed: ${reason:-see ${out#"$ROOT"/}}"
+      TORCH_FAILED=1
+      log "EngineBenchmark failed for $key (log: $out); going on"
+      return 0
+    fi
+    die "EngineBenchmark failed for $key (log: $out)"
+  fi
   sed 's/^/    /' "$out" >&2
   local result
   result="$(grep '^RESULT ' "$out" | tail -1)"
@@ -231,20 +295,34 @@ engine_bench() { # key model-file max-batch
   ENGINE_IPS[$key]="$(sed 's/.*inferences_per_s=\([0-9.]*\).*/\1/' <<<"$result")"
   ENGINE_MS[$key]="$(sed 's/.*mean_ms=\([0-9.]*\).*/\1/' <<<"$result")"
 }
-if want mlp; then
-  MLP_VERSION="$(cd "$CLASSIFIER_SRC" && ls -d [1-9]* | sort -n | tail -1)"
-  engine_bench classifier "$CLASSIFIER_SRC/$MLP_VERSION/model.onnx" "$(max_batch_of "$CLASSIFIER_SRC/config.yaml")"
+latest_version() { (cd "$1" && ls -d [1-9]* | sort -n | tail -1); }
+if want_pair mlp onnx; then
+  MLP_VERSION="$(latest_version "$CLASSIFIER_SRC")"
+  engine_bench classifier "$CLASSIFIER_SRC/$MLP_VERSION/model.onnx" \
+    "$(max_batch_of "$CLASSIFIER_SRC/config.yaml")" "$CLASSIFIER_SRC"
 fi
-if want cnn; then
-  engine_bench resnet18 "$REPOS/cnn/resnet18/1/model.onnx" "$(max_batch_of "$REPOS/cnn/resnet18/config.yaml")"
+if want_pair mlp torch; then
+  MLP_TORCH_VERSION="$(latest_version "$CLASSIFIER_TORCH_SRC")"
+  engine_bench classifier_torch "$CLASSIFIER_TORCH_SRC/$MLP_TORCH_VERSION/model.pt" \
+    "$(max_batch_of "$CLASSIFIER_TORCH_SRC/config.yaml")" "$CLASSIFIER_TORCH_SRC"
+fi
+if want_pair cnn onnx; then
+  engine_bench resnet18 "$REPOS/cnn/resnet18/1/model.onnx" \
+    "$(max_batch_of "$REPOS/cnn/resnet18/config.yaml")" "$REPOS/cnn/resnet18"
+fi
+if want_pair cnn torch; then
+  engine_bench resnet18_torch "$REPOS/cnn-torch/resnet18_torch/1/model.pt" \
+    "$(max_batch_of "$REPOS/cnn-torch/resnet18_torch/config.yaml")" "$REPOS/cnn-torch/resnet18_torch"
 fi
 
 # ----------------------------------------------------------------------------- server runs
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
 # start_server repo-dir log-file; sets PORT, SERVER_PID. Returns 0 when ready, 3 when the server
-# runs but is not ready (a model UNAVAILABLE; READY_BODY holds the reason); dies otherwise.
+# runs but is not ready (a model UNAVAILABLE; READY_BODY holds the reason), 4 when it exited during
+# startup, 5 when it was not live in time (START_ERROR says which).
 READY_BODY=""
+START_ERROR=""
 start_server() {
   local repo="$1" slog="$2" deadline code
   PORT="$(free_port)"
@@ -256,12 +334,17 @@ start_server() {
   while :; do
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
       tail -30 "$slog" >&2
+      wait "$SERVER_PID" 2>/dev/null || true
       SERVER_PID=""
-      die "the server exited during startup (log: $slog)"
+      START_ERROR="the server exited during startup (log: ${slog#"$ROOT"/})"
+      return 4
     fi
     code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/v2/health/live" || true)"
     [[ "$code" == 200 ]] && break
-    ((SECONDS < deadline)) || die "the server was not live after ${READY_TIMEOUT}s (log: $slog)"
+    if ((SECONDS >= deadline)); then
+      START_ERROR="the server was not live after ${READY_TIMEOUT}s (log: ${slog#"$ROOT"/})"
+      return 5
+    fi
     sleep 0.3
   done
   # Models load before the port opens, so readiness is settled once live; retry briefly anyway.
@@ -274,10 +357,27 @@ start_server() {
 }
 
 declare -A RES_RPS RES_IPS RES_P50 RES_P90 RES_P99 RES_MEAN RES_ERR RES_NOTE RES_REQS
+is_torch() { [[ "$1" == *-torch ]]; }
+# scenario_failed key message: a TorchScript scenario is reported as not run (the caller returns
+# 0 right after); any other scenario's failure stops the harness.
+scenario_failed() {
+  stop_server
+  if is_torch "$1"; then
+    RES_NOTE[$1]="not run: $2"
+    TORCH_FAILED=1
+    log "scenario $1 failed: $2; going on"
+    return 0
+  fi
+  die "$2"
+}
 run_load() { # key model body repo-dir
   local key="$1" model="$2" body="$3" repo="$4" slog="$WORK/server-$1.log" rc=0
   log "scenario $key: starting the server on $repo"
   start_server "$repo" "$slog" || rc=$?
+  if [[ $rc -eq 4 || $rc -eq 5 ]]; then
+    scenario_failed "$key" "$START_ERROR"
+    return 0
+  fi
   if [[ $rc -eq 3 ]]; then
     stop_server
     if [[ "$key" == mlp-batching && "$BATCHING" == auto ]]; then
@@ -285,25 +385,40 @@ run_load() { # key model body repo-dir
       log "scenario $key skipped: server not ready: $READY_BODY"
       return 0
     fi
-    die "the server is not ready for $key: $READY_BODY (log: $slog)"
+    scenario_failed "$key" "the server is not ready for $key: ${READY_BODY% HTTP *} (log: ${slog#"$ROOT"/})"
+    return 0
   fi
   local url="http://127.0.0.1:$PORT/v2/models/$model/infer" code
   code="$(curl -s -o "$WORK/smoke-$key.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     --data-binary "@$body" "$url" || true)"
-  [[ "$code" == 200 ]] || { head -c 500 "$WORK/smoke-$key.json" >&2; echo >&2; die "smoke request to $url answered $code"; }
+  if [[ "$code" != 200 ]]; then
+    head -c 500 "$WORK/smoke-$key.json" >&2
+    echo >&2
+    scenario_failed "$key" "smoke request to $url answered $code: $(head -c 300 "$WORK/smoke-$key.json" | tr '\n|' '  ')"
+    return 0
+  fi
   log "scenario $key: server ready on port $PORT; warm-up ${WARMUP}s"
-  BENCH_BODY="$body" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout "${WRK_TIMEOUT}s" \
-    -s "$BENCH_DIR/infer.lua" "$url" >"$WORK/wrk-$key-warmup.log" 2>&1 \
-    || { cat "$WORK/wrk-$key-warmup.log" >&2; die "wrk failed (warm-up of $key)"; }
+  if ! BENCH_BODY="$body" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout "${WRK_TIMEOUT}s" \
+    -s "$BENCH_DIR/infer.lua" "$url" >"$WORK/wrk-$key-warmup.log" 2>&1; then
+    cat "$WORK/wrk-$key-warmup.log" >&2
+    scenario_failed "$key" "wrk failed (warm-up of $key; log: ${WORK#"$ROOT"/}/wrk-$key-warmup.log)"
+    return 0
+  fi
   log "scenario $key: measuring ${DURATION}s, $CONNECTIONS connections, $WRK_THREADS wrk threads"
-  BENCH_BODY="$body" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout "${WRK_TIMEOUT}s" --latency \
-    -s "$BENCH_DIR/infer.lua" "$url" >"$WORK/wrk-$key.log" 2>&1 \
-    || { cat "$WORK/wrk-$key.log" >&2; die "wrk failed ($key)"; }
+  if ! BENCH_BODY="$body" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout "${WRK_TIMEOUT}s" --latency \
+    -s "$BENCH_DIR/infer.lua" "$url" >"$WORK/wrk-$key.log" 2>&1; then
+    cat "$WORK/wrk-$key.log" >&2
+    scenario_failed "$key" "wrk failed ($key; log: ${WORK#"$ROOT"/}/wrk-$key.log)"
+    return 0
+  fi
   sed 's/^/    /' "$WORK/wrk-$key.log" >&2
   stop_server
   local line
   line="$(grep '^BENCH ' "$WORK/wrk-$key.log" | tail -1)"
-  [[ -n "$line" ]] || die "wrk printed no BENCH line (log: $WORK/wrk-$key.log)"
+  if [[ -z "$line" ]]; then
+    scenario_failed "$key" "wrk printed no BENCH line (log: ${WORK#"$ROOT"/}/wrk-$key.log)"
+    return 0
+  fi
   field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
   local reqs dur errs
   reqs="$(field requests)"
@@ -330,16 +445,22 @@ run_load() { # key model body repo-dir
 }
 
 SCENARIOS=()
-if want mlp; then
+if want_pair mlp onnx; then
   SCENARIOS+=(mlp-nobatch)
-  [[ "$BATCHING" != off ]] && SCENARIOS+=(mlp-batching)
+  if [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-batching); fi
 fi
-want cnn && SCENARIOS+=(cnn)
+if want_pair mlp torch && [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-torch); fi
+if want_pair cnn onnx; then SCENARIOS+=(cnn); fi
+if want_pair cnn torch; then SCENARIOS+=(cnn-torch); fi
+((${#SCENARIOS[@]} > 0)) || die "no scenario selected (--models $MODELS, --engines $ENGINES, --batching $BATCHING)"
+# Request bodies are shared: the TorchScript models take the same inputs (features, image).
 for s in "${SCENARIOS[@]}"; do
   case "$s" in
     mlp-nobatch) run_load "$s" classifier "$BODIES/classifier.json" "$REPOS/mlp-nobatch" ;;
     mlp-batching) run_load "$s" classifier "$BODIES/classifier.json" "$REPOS/mlp-batching" ;;
+    mlp-torch) run_load "$s" classifier_torch "$BODIES/classifier.json" "$REPOS/mlp-torch" ;;
     cnn) run_load "$s" resnet18 "$BODIES/resnet18.json" "$REPOS/cnn" ;;
+    cnn-torch) run_load "$s" resnet18_torch "$BODIES/resnet18.json" "$REPOS/cnn-torch" ;;
   esac
 done
 
@@ -351,19 +472,54 @@ java_version="$("$JAVA" -version 2>&1 | head -1)"
 os_name="$( (. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME") || uname -sr)"
 wrk_version="$({ wrk -v 2>&1 || true; } | head -1 | awk '{ print $1, $2 }')"
 ort_jar="$({ tr ':' '\n' <"$CP_FILE" | grep -o 'onnxruntime-[0-9][^/]*\.jar' || true; } | head -1 | sed 's/\.jar$//')"
+torch_native="$({ tr ':' '\n' <"$CP_FILE" | grep -o 'pytorch-native-[a-z0-9]*-[0-9][0-9.]*' || true; } | head -1)"
+djl_engine="$({ tr ':' '\n' <"$CP_FILE" | grep -o 'pytorch-engine-[0-9][^/]*\.jar' || true; } | head -1 | sed 's/\.jar$//')"
+libtorch_desc="${torch_native:-unknown}${djl_engine:+ through DJL $djl_engine}"
 commit="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [[ -n "$(cd "$ROOT" && git --no-optional-locks status --porcelain --untracked-files=no 2>/dev/null || true)" ]]; then
   commit="$commit (with uncommitted changes)"
 fi
 
 scenario_desc() {
+  local batching="\`dynamic_batching {max_queue_delay_microseconds: $QUEUE_DELAY_US}\`"
+  local instance="\`instance_group [{count: 1, kind: KIND_CPU}]\`"
   case "$1" in
-    mlp-nobatch) echo "classifier (MLP 4→16→3), example config without \`dynamic_batching\`" ;;
-    mlp-batching) echo "classifier (MLP 4→16→3), \`dynamic_batching {max_queue_delay_microseconds: $QUEUE_DELAY_US}\`, \`instance_group [{count: 1, kind: KIND_CPU}]\`" ;;
-    cnn) echo "resnet18 (ResNet-18, 3×224×224), \`dynamic_batching {max_queue_delay_microseconds: $QUEUE_DELAY_US}\`" ;;
+    mlp-nobatch) echo "mlp-nobatch: classifier (MLP 4→16→3), example config without \`dynamic_batching\`" ;;
+    mlp-batching) echo "mlp-batching: classifier (MLP 4→16→3), $batching, $instance" ;;
+    mlp-torch) echo "mlp-torch: classifier_torch (the same MLP), $batching, $instance" ;;
+    cnn) echo "cnn: resnet18 (ResNet-18, 3×224×224), $batching" ;;
+    cnn-torch) echo "cnn-torch: resnet18_torch (the same ResNet-18, same weights), $batching" ;;
   esac
 }
-engine_key() { case "$1" in cnn) echo resnet18 ;; *) echo classifier ;; esac; }
+scenario_engine() { if is_torch "$1"; then echo TorchScript; else echo ONNX; fi; }
+engine_key() {
+  case "$1" in
+    cnn) echo resnet18 ;;
+    cnn-torch) echo resnet18_torch ;;
+    mlp-torch) echo classifier_torch ;;
+    *) echo classifier ;;
+  esac
+}
+# ratio a b: a / b with enough digits to be readable, or – when either is missing.
+ratio() {
+  if [[ -z "$1" || -z "$2" ]]; then echo "–"; return; fi
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) { print "–"; exit } r = a / b; if (r >= 0.1) printf "%.2f", r; else printf "%.4f", r }'
+}
+# compare_line label onnx-scenario torch-scenario onnx-key torch-key: TorchScript vs ONNX Runtime.
+compare_line() {
+  local label="$1" so="$2" st="$3" ko="$4" kt="$5" server inproc
+  if [[ -n "${RES_IPS[$so]:-}" && -n "${RES_IPS[$st]:-}" ]]; then
+    server="server ${RES_IPS[$st]} vs ${RES_IPS[$so]} inferences/s, ×$(ratio "${RES_IPS[$st]}" "${RES_IPS[$so]}") ($st vs $so, p50 ${RES_P50[$st]} vs ${RES_P50[$so]} ms)"
+  else
+    server="server: not compared (${st} or ${so} has no result)"
+  fi
+  if [[ -n "${ENGINE_IPS[$ko]:-}" && -n "${ENGINE_IPS[$kt]:-}" ]]; then
+    inproc="in-process ${ENGINE_IPS[$kt]} vs ${ENGINE_IPS[$ko]} inferences/s, ×$(ratio "${ENGINE_IPS[$kt]}" "${ENGINE_IPS[$ko]}") (best batch ${ENGINE_BATCH[$kt]} vs ${ENGINE_BATCH[$ko]})"
+  else
+    inproc="in-process: not compared (${kt} or ${ko} has no result)"
+  fi
+  echo "- $label, TorchScript vs ONNX: $server; $inproc."
+}
 
 report() {
   echo "# Benchmark: server vs in-process engine"
@@ -380,12 +536,18 @@ report() {
   echo "| OS | $os_name |"
   echo "| Java | $java_version |"
   echo "| ONNX Runtime | ${ort_jar:-unknown} |"
+  want_engine torch && echo "| libtorch | $libtorch_desc |"
+  [[ -n "$SERVER_ARGS$JAVA_OPTS" ]] && echo "| Server options | JAVA_OPTS=\`${JAVA_OPTS}\`, SERVER_ARGS=\`${SERVER_ARGS}\` |"
   echo "| Load average (1, 5, 15 min) | $LOADAVG_START at the start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) at the end |"
   echo "| Load generator | $wrk_version, $WRK_THREADS threads, $CONNECTIONS connections, ${WARMUP} s warm-up + ${DURATION} s measured, $REQUEST_BATCH inference(s) per request, JSON bodies |"
   echo
   echo "The load generator runs on the same machine and shares its $(nproc) cores with the server, so"
   echo "server numbers are lower bounds. In-process: one thread calling \`EngineSession.execute\` in a"
-  echo "loop (intra-op threads: $([[ $ENGINE_THREADS == 0 ]] && echo 'ONNX Runtime default' || echo "$ENGINE_THREADS")), ${ENGINE_SECONDS} s per batch size, best batch size kept."
+  echo "loop (intra-op threads: $([[ $ENGINE_THREADS == 0 ]] && echo "the engine's default" || echo "$ENGINE_THREADS")), ${ENGINE_SECONDS} s per batch size, best batch size kept."
+  if want_engine torch; then
+    echo "libtorch's thread pools are process-wide: the in-process run sets them from \`--engine-threads\`,"
+    echo "the server from its \`--torch-threads\` (0, the default: libtorch decides)."
+  fi
   echo
   if awk -v l="${LOADAVG_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l + 0 > n / 2) }' 2>/dev/null; then
     echo "**Warning:** the machine was already busy when the run started (1-minute load average"
@@ -394,33 +556,43 @@ report() {
   fi
   echo "## Results"
   echo
-  echo "| Scenario | Requests/s | Inferences/s | p50 ms | p90 ms | p99 ms | Failed | In-process ceiling, inferences/s (batch) | Server / in-process |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  local s k ratio
+  echo "| Scenario | Engine | Requests/s | Inferences/s | p50 ms | p90 ms | p99 ms | Failed | In-process ceiling, inferences/s (batch) | Server / in-process |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  local s k ceiling note
   for s in "${SCENARIOS[@]}"; do
     k="$(engine_key "$s")"
+    ceiling="–"
+    [[ -n "${ENGINE_IPS[$k]:-}" ]] && ceiling="${ENGINE_IPS[$k]} (${ENGINE_BATCH[$k]})"
     if [[ -n "${RES_RPS[$s]:-}" ]]; then
-      ratio="$(awk -v a="${RES_IPS[$s]}" -v b="${ENGINE_IPS[$k]}" 'BEGIN { r = a / b; if (r >= 0.1) printf "%.2f", r; else printf "%.4f", r }')"
-      printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s |\n' "$(scenario_desc "$s")" \
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(scenario_desc "$s")" "$(scenario_engine "$s")" \
         "${RES_RPS[$s]}" "${RES_IPS[$s]}" "${RES_P50[$s]}" "${RES_P90[$s]}" "${RES_P99[$s]}" "${RES_ERR[$s]}" \
-        "${ENGINE_IPS[$k]}" "${ENGINE_BATCH[$k]}" "$ratio"
+        "$ceiling" "$(ratio "${RES_IPS[$s]}" "${ENGINE_IPS[$k]:-}")"
     else
-      printf '| %s | – | – | – | – | – | – | %s (%s) | – |\n' "$(scenario_desc "$s")" "${ENGINE_IPS[$k]}" "${ENGINE_BATCH[$k]}"
+      printf '| %s | %s | – | – | – | – | – | – | %s | – |\n' "$(scenario_desc "$s")" "$(scenario_engine "$s")" "$ceiling"
     fi
   done
   echo
   local notes=0
   for s in "${SCENARIOS[@]}"; do
-    if [[ -n "${RES_NOTE[$s]:-}" ]]; then
+    k="$(engine_key "$s")"
+    for note in "${RES_NOTE[$s]:-}" "${ENGINE_NOTE[$k]:-}"; do
+      [[ -n "$note" ]] || continue
       ((notes == 0)) && echo "Notes:" && echo
       notes=1
-      echo "- $s: ${RES_NOTE[$s]}"
-    fi
+      if [[ "$note" == "${ENGINE_NOTE[$k]:-}" ]]; then echo "- $k: $note"; else echo "- $s: $note"; fi
+    done
   done
   ((notes == 0)) || echo
+  if want_engine onnx && want_engine torch; then
+    echo "Same model, same config, same requests:"
+    echo
+    want mlp && compare_line "MLP" mlp-batching mlp-torch classifier classifier_torch
+    want cnn && compare_line "CNN" cnn cnn-torch resnet18 resnet18_torch
+    echo
+  fi
   echo "Server inferences/s = successful requests/s × inferences per request. Latencies are wrk's"
-  echo "(from send to full response, per request). The ceiling is ONNX Runtime alone at its best"
-  echo "batch size, with no HTTP, JSON or queueing."
+  echo "(from send to full response, per request). The ceiling is the engine (ONNX Runtime or"
+  echo "libtorch) alone at its best batch size, with no HTTP, JSON or queueing."
   if want mlp && want cnn; then
     echo "The MLP is overhead-bound (the model runs in microseconds, so HTTP and JSON dominate); the"
     echo "CNN is compute-bound (the model itself dominates)."
@@ -428,7 +600,7 @@ report() {
   echo
   echo "In-process sweeps (logs in \`${WORK#"$ROOT"/}/engine-*.log\`), mean time per execution at the best batch:"
   echo
-  for k in classifier resnet18; do
+  for k in classifier classifier_torch resnet18 resnet18_torch; do
     [[ -n "${ENGINE_IPS[$k]:-}" ]] || continue
     echo "- $k: ${ENGINE_IPS[$k]} inferences/s at batch ${ENGINE_BATCH[$k]} (${ENGINE_MS[$k]} ms per execution)"
   done
@@ -441,4 +613,8 @@ if [[ "$OUT" != "-" ]]; then
   mkdir -p "$(dirname "$OUT")"
   printf '%s\n' "$REPORT" >"$OUT"
   log "report written to $OUT"
+fi
+if ((TORCH_FAILED)); then
+  log "some TorchScript measurements failed; the report says why (logs in $WORK)"
+  exit 1
 fi

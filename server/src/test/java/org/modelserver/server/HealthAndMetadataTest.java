@@ -147,4 +147,15 @@ class HealthAndMetadataTest {
     assertThat(reply.status()).isEqualTo(404);
     assertThat(reply.error()).contains("/error");
   }
+
+  @Test
+  void torchScriptModelMetadataComesFromItsDeclaration() {
+    JsonNode body = http.get("/v2/models/mixed_io_torch").json();
+    assertThat(body.get("platform").stringValue()).isEqualTo("pytorch_libtorch");
+    assertThat(body.get("inputs").toString())
+        .isEqualTo(
+            "[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[-1,4]},"
+                + "{\"name\":\"k\",\"datatype\":\"INT64\",\"shape\":[-1,4]}]");
+    assertThat(body.get("outputs").get(1).get("datatype").stringValue()).isEqualTo("INT64");
+  }
 }

@@ -364,4 +364,21 @@ class InferenceErrorsTest {
     assertThat(badRequest(CLASSIFIER, features("[1,4]", "FP32", "[1,2,3,4]") + " {}"))
         .contains("malformed JSON");
   }
+
+  @Test
+  void torchScriptModelRejectingValuesIs400NotA500() {
+    String body =
+        "{\"inputs\":[{\"name\":\"token_ids\",\"shape\":[1,2],\"datatype\":\"INT64\",\"data\":[1,200]}]}";
+    assertThat(badRequest("/v2/models/token_embed_torch/infer", body))
+        .contains("the model rejected the input");
+  }
+
+  @Test
+  void torchScriptModelValidatesLikeOnnx() {
+    assertThat(
+            badRequest(
+                "/v2/models/classifier_torch/infer", features("[1,5]", "FP32", "[1,2,3,4,5]")))
+        .contains("input 'features' has shape [1,5]")
+        .contains("expects [-1,4]");
+  }
 }

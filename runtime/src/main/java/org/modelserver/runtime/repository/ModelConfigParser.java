@@ -340,22 +340,10 @@ public final class ModelConfigParser {
         preferred.add(integer(size, where + ".preferred_batch_size[]"));
       }
     }
-    long delay =
-        node.has("max_queue_delay_microseconds")
-            ? longValue(
-                node.get("max_queue_delay_microseconds"), where + ".max_queue_delay_microseconds")
-            : 0;
-    boolean ordered =
-        node.has("preserve_ordering")
-            && bool(node.get("preserve_ordering"), where + ".preserve_ordering");
-    int levels =
-        node.has("priority_levels")
-            ? integer(node.get("priority_levels"), where + ".priority_levels")
-            : 0;
-    int defaultLevel =
-        node.has("default_priority_level")
-            ? integer(node.get("default_priority_level"), where + ".default_priority_level")
-            : 0;
+    long delay = optionalLong(node, "max_queue_delay_microseconds", where);
+    boolean ordered = optionalBool(node, "preserve_ordering", where);
+    int levels = optionalInt(node, "priority_levels", where, 0);
+    int defaultLevel = optionalInt(node, "default_priority_level", where, 0);
     QueuePolicy defaultPolicy =
         node.has("default_queue_policy")
             ? queuePolicy(node.get("default_queue_policy"), where + ".default_queue_policy")
@@ -406,18 +394,9 @@ public final class ModelConfigParser {
             where + ".timeout_action '" + name + "' is unknown; expected REJECT or DELAY");
       }
     }
-    long timeout =
-        node.has("default_timeout_microseconds")
-            ? longValue(
-                node.get("default_timeout_microseconds"), where + ".default_timeout_microseconds")
-            : 0;
-    boolean override =
-        node.has("allow_timeout_override")
-            && bool(node.get("allow_timeout_override"), where + ".allow_timeout_override");
-    int maxQueue =
-        node.has("max_queue_size")
-            ? integer(node.get("max_queue_size"), where + ".max_queue_size")
-            : 0;
+    long timeout = optionalLong(node, "default_timeout_microseconds", where);
+    boolean override = optionalBool(node, "allow_timeout_override", where);
+    int maxQueue = optionalInt(node, "max_queue_size", where, 0);
     try {
       return new QueuePolicy(action, timeout, override, maxQueue);
     } catch (ModelConfigException e) {
@@ -437,7 +416,7 @@ public final class ModelConfigParser {
         throw new ModelConfigException(where + " must be a mapping with count and kind");
       }
       checkKeys(entry, INSTANCE_GROUP_KEYS, where + ".");
-      int count = entry.has("count") ? integer(entry.get("count"), where + ".count") : 1;
+      int count = optionalInt(entry, "count", where, 1);
       String kind =
           entry.has("kind") ? text(entry.get("kind"), where + ".kind") : InstanceGroup.KIND_CPU;
       try {
@@ -471,6 +450,19 @@ public final class ModelConfigParser {
       }
     }
     return parameters;
+  }
+
+  /** An optional integer field of {@code node}; {@code where} prefixes its name in messages. */
+  private static int optionalInt(JsonNode node, String key, String where, int absent) {
+    return node.has(key) ? integer(node.get(key), where + "." + key) : absent;
+  }
+
+  private static long optionalLong(JsonNode node, String key, String where) {
+    return node.has(key) ? longValue(node.get(key), where + "." + key) : 0;
+  }
+
+  private static boolean optionalBool(JsonNode node, String key, String where) {
+    return node.has(key) && bool(node.get(key), where + "." + key);
   }
 
   private static long longValue(JsonNode node, String where) {

@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.apache.catalina.connector.ClientAbortException;
 import org.modelserver.runtime.error.ServingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,7 @@ import org.springframework.web.HttpMediaTypeException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
@@ -87,6 +89,18 @@ class RestErrorHandler {
   @ExceptionHandler(AsyncRequestTimeoutException.class)
   ResponseEntity<Map<String, String>> timeout() {
     return body(HttpStatus.SERVICE_UNAVAILABLE, "the request timed out inside the server");
+  }
+
+  /**
+   * The client went away (closed the connection mid-response): nothing to answer, nothing wrong.
+   */
+  @ExceptionHandler({ClientAbortException.class, AsyncRequestNotUsableException.class})
+  void clientGone(Exception e, HttpServletRequest request) {
+    log.debug(
+        "{} {}: client disconnected: {}",
+        request.getMethod(),
+        request.getRequestURI(),
+        e.toString());
   }
 
   @ExceptionHandler(Exception.class)

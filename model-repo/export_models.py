@@ -78,6 +78,8 @@ KSERVE_DATATYPES = {
     np.dtype(np.object_): "BYTES",
 }
 
+CLASSIFIER_LABELS = "setosa\nversicolor\nvirginica\n"
+
 CLASSIFIER_CONFIG = """\
 # Triton-style model configuration (field names as in Triton's model_config.proto)
 platform: onnxruntime_onnx
@@ -90,6 +92,8 @@ output:
   - name: probabilities
     data_type: TYPE_FP32
     dims: [3]
+    # Class names for the classification extension, one per line.
+    label_filename: labels.txt
 version_policy:
   all: {}
 # Triton's dynamic batcher: concurrent requests are merged into batches of up to 32 rows.
@@ -581,6 +585,7 @@ def export_all(out_dir):
     onnx.save(build_identity_types(), os.path.join(identity_dir, "model.onnx"))
 
     write_text(os.path.join(out_dir, "classifier", "config.yaml"), CLASSIFIER_CONFIG)
+    write_text(os.path.join(out_dir, "classifier", "labels.txt"), CLASSIFIER_LABELS)
     write_text(os.path.join(out_dir, "token_embed", "config.yaml"), TOKEN_EMBED_CONFIG)
 
     eager_cases = {}

@@ -59,6 +59,56 @@ public final class HttpTestClient {
     return post(path, JSON.writeValueAsString(body));
   }
 
+  /** A reply read as bytes, with the binary extension's header when present. */
+  public record BinaryReply(int status, byte[] body, int headerLength, String contentType) {
+    /** The JSON part: the header's length of bytes, or the whole body. */
+    public JsonNode json() {
+      int length = headerLength < 0 ? body.length : headerLength;
+      return JSON.readTree(new String(body, 0, length, StandardCharsets.UTF_8));
+    }
+
+    /** The binary part that follows the JSON. */
+    public java.nio.ByteBuffer binary() {
+      int start = headerLength < 0 ? body.length : headerLength;
+      return java.nio.ByteBuffer.wrap(body, start, body.length - start)
+          .slice()
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    }
+  }
+
+  /**
+   * POSTs a body with {@code Inference-Header-Content-Length: headerLength} (none when negative).
+   */
+  public BinaryReply postBinary(String path, byte[] body, int headerLength) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/octet-stream")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (headerLength >= 0) {
+      request.header("Inference-Header-Content-Length", Integer.toString(headerLength));
+    }
+    try {
+      HttpResponse<byte[]> response =
+          client.send(
+              request.timeout(Duration.ofSeconds(60)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      return new BinaryReply(
+          response.statusCode(),
+          response.body(),
+          response
+              .headers()
+              .firstValue("Inference-Header-Content-Length")
+              .map(Integer::parseInt)
+              .orElse(-1),
+          response.headers().firstValue("Content-Type").orElse(""));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Sends bytes as they are, for requests a proper client refuses to build; returns the reply. */
   public String raw(String request) {
     URI uri = URI.create(base);

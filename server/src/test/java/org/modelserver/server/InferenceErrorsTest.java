@@ -315,14 +315,6 @@ class InferenceErrorsTest {
     assertThat(reply.json().get("model_version").stringValue()).isEqualTo("1");
   }
 
-  @Test
-  void binaryDataIsNotSilentlyIgnored() {
-    String body =
-        "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}],"
-            + "\"parameters\":{\"binary_data_output\":true}}";
-    assertThat(badRequest(CLASSIFIER, body)).contains("binary_data_output");
-  }
-
   private static String identityRequest(String name, String shape, String datatype, String data) {
     return "{\"inputs\":[{\"name\":"
         + name

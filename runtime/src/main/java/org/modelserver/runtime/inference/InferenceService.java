@@ -1,6 +1,8 @@
 package org.modelserver.runtime.inference;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.error.ErrorKind;
@@ -9,6 +11,7 @@ import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.runtime.repository.ModelConfig;
 import org.modelserver.runtime.stats.FailureReason;
+import org.modelserver.runtime.tensor.Tensor;
 
 /**
  * The one inference path every transport uses: resolve the version, validate, execute, and keep
@@ -36,13 +39,31 @@ public final class InferenceService {
       ModelConfig config = version.config().orElseThrow();
       Scheduler scheduler = version.scheduler().orElseThrow();
       List<String> outputNames = RequestValidator.validate(config, request);
+      for (Map.Entry<String, Integer> entry : request.classifications().entrySet()) {
+        if (!outputNames.contains(entry.getKey())) {
+          throw ServingException.invalidArgument(
+              "classification asked for output '"
+                  + entry.getKey()
+                  + "', which is not among the outputs requested");
+        }
+        if (entry.getValue() < 1) {
+          throw ServingException.invalidArgument(
+              "output '"
+                  + entry.getKey()
+                  + "' parameter 'classification' must be 1 or more, got "
+                  + entry.getValue());
+        }
+      }
       RequestParameters parameters = RequestParameters.of(request.parameters());
       return scheduler
           .submit(request.inputs(), outputNames, parameters.priority(), parameters.timeoutMicros())
           .thenApply(
               outputs ->
                   new InferenceResponse(
-                      request.modelName(), version.version(), request.id(), outputs));
+                      request.modelName(),
+                      version.version(),
+                      request.id(),
+                      classify(config, request, outputs)));
     } catch (ServingException e) {
       if (e.kind() == ErrorKind.INVALID_ARGUMENT) {
         version.statistics().requestFailed(FailureReason.OTHER, 0);
@@ -51,5 +72,25 @@ public final class InferenceService {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  private static Map<String, Tensor> classify(
+      ModelConfig config, InferenceRequest request, Map<String, Tensor> outputs) {
+    if (request.classifications().isEmpty()) {
+      return outputs;
+    }
+    Map<String, Tensor> result = new LinkedHashMap<>(outputs);
+    for (Map.Entry<String, Integer> entry : request.classifications().entrySet()) {
+      String name = entry.getKey();
+      result.put(
+          name,
+          Classification.topN(
+              name,
+              outputs.get(name),
+              entry.getValue(),
+              config.batched(),
+              config.labels().get(name)));
+    }
+    return result;
   }
 }

@@ -104,7 +104,9 @@ public final class ModelLoader {
       try {
         sessions.add(engine.load(spec));
         ModelConfig complete =
-            completer.complete(config, platform.get(), sessions.get(0).signature());
+            withLabels(
+                completer.complete(config, platform.get(), sessions.get(0).signature()),
+                dir.getParent());
         while (sessions.size() < complete.instanceCount()) {
           sessions.add(engine.load(spec));
         }
@@ -122,6 +124,29 @@ public final class ModelLoader {
       log.warn("Unexpected failure loading {} version {}", name, number, e);
       return ModelVersion.unavailable(name, number, "unexpected load failure: " + e);
     }
+  }
+
+  /** Reads the outputs' label files (one label per line) from the model folder. */
+  private static ModelConfig withLabels(ModelConfig config, Path modelDir) {
+    if (config.labelFiles().isEmpty()) {
+      return config;
+    }
+    java.util.Map<String, List<String>> labels = new java.util.LinkedHashMap<>();
+    for (java.util.Map.Entry<String, String> entry : config.labelFiles().entrySet()) {
+      Path file = modelDir.resolve(entry.getValue());
+      try {
+        labels.put(entry.getKey(), java.nio.file.Files.readAllLines(file));
+      } catch (java.io.IOException e) {
+        throw new ModelConfigException(
+            "label_filename '"
+                + entry.getValue()
+                + "' of output '"
+                + entry.getKey()
+                + "' cannot be read from the model folder: "
+                + e.getMessage());
+      }
+    }
+    return config.toBuilder().labels(labels).build();
   }
 
   /**

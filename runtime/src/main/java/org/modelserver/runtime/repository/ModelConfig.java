@@ -25,6 +25,8 @@ public final class ModelConfig {
   private final DynamicBatching dynamicBatching;
   private final List<InstanceGroup> instanceGroups;
   private final Map<String, String> parameters;
+  private final Map<String, String> labelFiles;
+  private final Map<String, List<String>> labels;
 
   private ModelConfig(Builder builder) {
     this.name = builder.name;
@@ -37,6 +39,8 @@ public final class ModelConfig {
     this.dynamicBatching = builder.dynamicBatching;
     this.instanceGroups = List.copyOf(builder.instanceGroups);
     this.parameters = Map.copyOf(builder.parameters);
+    this.labelFiles = Map.copyOf(builder.labelFiles);
+    this.labels = Map.copyOf(builder.labels);
   }
 
   public static Builder builder(String name) {
@@ -54,6 +58,8 @@ public final class ModelConfig {
     builder.dynamicBatching = dynamicBatching;
     builder.instanceGroups.addAll(instanceGroups);
     builder.parameters.putAll(parameters);
+    builder.labelFiles.putAll(labelFiles);
+    builder.labels.putAll(labels);
     return builder;
   }
 
@@ -125,6 +131,16 @@ public final class ModelConfig {
     return parameters;
   }
 
+  /** Triton's {@code label_filename} of outputs, by output name (files in the model folder). */
+  public Map<String, String> labelFiles() {
+    return labelFiles;
+  }
+
+  /** The labels read from the label files at load, by output name. */
+  public Map<String, List<String>> labels() {
+    return labels;
+  }
+
   /** A mutable builder; {@link #build()} checks what can be checked without the model file. */
   public static final class Builder {
     private final String name;
@@ -137,6 +153,8 @@ public final class ModelConfig {
     private DynamicBatching dynamicBatching;
     private final List<InstanceGroup> instanceGroups = new ArrayList<>();
     private final Map<String, String> parameters = new LinkedHashMap<>();
+    private final Map<String, String> labelFiles = new LinkedHashMap<>();
+    private final Map<String, List<String>> labels = new LinkedHashMap<>();
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -188,6 +206,18 @@ public final class ModelConfig {
     public Builder parameters(Map<String, String> values) {
       parameters.clear();
       parameters.putAll(values);
+      return this;
+    }
+
+    public Builder labelFiles(Map<String, String> values) {
+      labelFiles.clear();
+      labelFiles.putAll(values);
+      return this;
+    }
+
+    public Builder labels(Map<String, List<String>> values) {
+      labels.clear();
+      values.forEach((output, list) -> labels.put(output, List.copyOf(list)));
       return this;
     }
 

@@ -77,6 +77,8 @@ public final class ModelConfigParser {
           "model_repository_agents");
 
   private static final Set<String> TENSOR_KEYS = Set.of("name", "data_type", "dims");
+  private static final Set<String> OUTPUT_KEYS =
+      Set.of("name", "data_type", "dims", "label_filename");
 
   private final ObjectMapper yaml =
       YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -166,6 +168,7 @@ public final class ModelConfigParser {
     }
     builder.inputs(tensors(root.get("input"), "input"));
     builder.outputs(tensors(root.get("output"), "output"));
+    builder.labelFiles(labelFiles(root.get("output")));
     if (root.has("version_policy")) {
       builder.versionPolicy(versionPolicy(root.get("version_policy")));
     }
@@ -220,7 +223,7 @@ public final class ModelConfigParser {
       if (!entry.isObject()) {
         throw new ModelConfigException(where + " must be a mapping with name, data_type and dims");
       }
-      checkKeys(entry, TENSOR_KEYS, where + ".");
+      checkKeys(entry, key.equals("output") ? OUTPUT_KEYS : TENSOR_KEYS, where + ".");
       for (String required : List.of("name", "data_type", "dims")) {
         if (!entry.has(required)) {
           throw new ModelConfigException(where + " is missing '" + required + "'");
@@ -319,6 +322,28 @@ public final class ModelConfigParser {
     } catch (IllegalArgumentException e) {
       throw new ModelConfigException(e.getMessage(), e);
     }
+  }
+
+  /** Triton's {@code label_filename} per output: a plain file name in the model folder. */
+  private static Map<String, String> labelFiles(JsonNode outputs) {
+    Map<String, String> files = new LinkedHashMap<>();
+    if (outputs == null || !outputs.isArray()) {
+      return files;
+    }
+    for (int i = 0; i < outputs.size(); i++) {
+      JsonNode file = outputs.get(i).get("label_filename");
+      if (file == null) {
+        continue;
+      }
+      String where = "output[" + i + "].label_filename";
+      String name = text(file, where);
+      if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+        throw new ModelConfigException(
+            where + " must be a plain file name in the model folder, got '" + name + "'");
+      }
+      files.put(text(outputs.get(i).get("name"), "output[" + i + "].name"), name);
+    }
+    return files;
   }
 
   private static DynamicBatching dynamicBatching(JsonNode node) {

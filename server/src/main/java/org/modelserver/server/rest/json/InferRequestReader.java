@@ -1,5 +1,6 @@
 package org.modelserver.server.rest.json;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,27 +36,64 @@ public final class InferRequestReader {
           .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
 
+  /** Reads a JSON-only request body. */
   public InferenceRequest read(String model, Optional<Long> version, byte[] body) {
-    if (body.length == 0) {
+    return read(model, version, body, -1).request();
+  }
+
+  /**
+   * Reads a request body: all JSON, or (binary tensor data extension) a JSON header of {@code
+   * headerLength} bytes followed by the binary data of the inputs that declare {@code
+   * binary_data_size}, in the order they appear.
+   *
+   * @param headerLength the {@code Inference-Header-Content-Length}, or -1 when absent
+   */
+  public RestInferRequest read(
+      String model, Optional<Long> version, byte[] body, int headerLength) {
+    int jsonLength = headerLength < 0 ? body.length : headerLength;
+    if (jsonLength > body.length) {
+      throw ServingException.invalidArgument(
+          "Inference-Header-Content-Length "
+              + headerLength
+              + " is larger than the request body of "
+              + body.length
+              + " bytes");
+    }
+    if (jsonLength == 0) {
       throw ServingException.invalidArgument(
           "the request body is empty; expected a JSON inference request");
     }
-    try (JsonParser parser = mapper.createParser(body)) {
-      return readRequest(parser, model, version, body.length);
+    ByteBuffer binary =
+        headerLength < 0
+            ? null
+            : ByteBuffer.wrap(body, jsonLength, body.length - jsonLength).slice();
+    try (JsonParser parser = mapper.createParser(body, 0, jsonLength)) {
+      RestInferRequest request = readRequest(parser, model, version, jsonLength, binary);
+      if (binary != null && binary.hasRemaining()) {
+        throw ServingException.invalidArgument(
+            "the request holds "
+                + binary.remaining()
+                + " bytes of binary data beyond what the inputs' binary_data_size declare");
+      }
+      return request;
     } catch (JacksonException e) {
       throw ServingException.invalidArgument(
           "malformed JSON: " + e.getOriginalMessage() + location(e));
     }
   }
 
-  private InferenceRequest readRequest(
-      JsonParser parser, String model, Optional<Long> version, long maxElements) {
+  private RestInferRequest readRequest(
+      JsonParser parser,
+      String model,
+      Optional<Long> version,
+      long maxElements,
+      ByteBuffer binary) {
     if (parser.nextToken() != JsonToken.START_OBJECT) {
       throw ServingException.invalidArgument("the inference request must be a JSON object");
     }
     String id = null;
     Map<String, Object> parameters = new LinkedHashMap<>();
-    List<String> outputs = new ArrayList<>();
+    Outputs outputs = new Outputs();
     Map<String, Tensor> tensors = null;
     while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
       String field = parser.currentName();
@@ -70,7 +108,7 @@ public final class InferRequestReader {
         }
         case "parameters" -> parameters = parameters(mapper.readTree(parser), "request");
         case "outputs" -> outputs = outputs(mapper.readTree(parser));
-        case "inputs" -> tensors = inputs(parser, maxElements);
+        case "inputs" -> tensors = inputs(parser, maxElements, binary);
         default -> throw unknownField(field, REQUEST_FIELDS, "inference request");
       }
     }
@@ -78,15 +116,18 @@ public final class InferRequestReader {
       throw ServingException.invalidArgument(
           "malformed JSON: unexpected content after the request object");
     }
-    checkRequestParameters(parameters);
+    boolean binaryByDefault = flag(parameters, "binary_data_output", "request");
     if (tensors == null || tensors.isEmpty()) {
       throw ServingException.invalidArgument(
           "'inputs' is required: a non-empty array of {name, shape, datatype, data}");
     }
-    return new InferenceRequest(model, version, id, tensors, outputs, parameters);
+    InferenceRequest request =
+        new InferenceRequest(
+            model, version, id, tensors, outputs.names, parameters, outputs.classifications);
+    return new RestInferRequest(request, outputs.binary, outputs.json, binaryByDefault);
   }
 
-  private Map<String, Tensor> inputs(JsonParser parser, long maxElements) {
+  private Map<String, Tensor> inputs(JsonParser parser, long maxElements, ByteBuffer binary) {
     if (parser.currentToken() != JsonToken.START_ARRAY) {
       throw ServingException.invalidArgument(
           "'inputs' is required: a non-empty array of {name, shape, datatype, data}");
@@ -98,7 +139,7 @@ public final class InferRequestReader {
       if (parser.currentToken() != JsonToken.START_OBJECT) {
         throw ServingException.invalidArgument(where + " must be an object");
       }
-      NamedTensor input = input(parser, where, maxElements);
+      NamedTensor input = input(parser, where, maxElements, binary);
       if (tensors.putIfAbsent(input.name(), input.tensor()) != null) {
         throw ServingException.invalidArgument(
             "input '" + input.name() + "' appears twice in 'inputs'");
@@ -110,13 +151,14 @@ public final class InferRequestReader {
   private record NamedTensor(String name, Tensor tensor) {}
 
   /** One input object; {@code data} streams into a buffer when datatype and shape came first. */
-  private NamedTensor input(JsonParser parser, String where, long maxElements) {
+  private NamedTensor input(JsonParser parser, String where, long maxElements, ByteBuffer binary) {
     String name = null;
     DataType type = null;
     long[] shape = null;
     Tensor streamed = null;
     JsonNode dataTree = null;
     boolean hasData = false;
+    long binarySize = -1;
     while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
       String field = parser.currentName();
       parser.nextToken();
@@ -132,11 +174,13 @@ public final class InferRequestReader {
             shape = shape(mapper.readTree(parser), name == null ? where : "input '" + name + "'");
         case "parameters" -> {
           Map<String, Object> parameters = parameters(mapper.readTree(parser), where);
-          if (parameters.containsKey("binary_data_size")) {
-            throw ServingException.invalidArgument(
-                where
-                    + " uses binary_data_size, but this server does not accept binary tensor data"
-                    + " yet");
+          Object size = parameters.get("binary_data_size");
+          if (size != null) {
+            if (!(size instanceof Long bytes) || bytes < 0) {
+              throw ServingException.invalidArgument(
+                  where + " binary_data_size must be a non-negative integer, got " + size);
+            }
+            binarySize = bytes;
           }
         }
         case "data" -> {
@@ -153,6 +197,10 @@ public final class InferRequestReader {
     if (name == null) {
       throw ServingException.invalidArgument(where + " is missing 'name'");
     }
+    if (binarySize >= 0) {
+      return new NamedTensor(
+          name, binaryInput(name, where, type, shape, hasData, binarySize, binary));
+    }
     for (Map.Entry<String, Boolean> required :
         List.of(
             Map.entry("shape", shape != null),
@@ -168,6 +216,32 @@ public final class InferRequestReader {
             ? streamed
             : TensorJsonDecoder.decode(name, type, shape, dataTree, maxElements);
     return new NamedTensor(name, tensor);
+  }
+
+  private static Tensor binaryInput(
+      String name,
+      String where,
+      DataType type,
+      long[] shape,
+      boolean hasData,
+      long size,
+      ByteBuffer binary) {
+    String input = "input '" + name + "'";
+    if (binary == null) {
+      throw ServingException.invalidArgument(
+          input
+              + " declares binary_data_size but the request has no Inference-Header-Content-Length"
+              + " header saying where its JSON ends");
+    }
+    if (hasData) {
+      throw ServingException.invalidArgument(
+          input + " has both 'data' and binary_data_size; send one or the other");
+    }
+    if (shape == null || type == null) {
+      throw ServingException.invalidArgument(
+          input + " (" + where + ") needs 'shape' and 'datatype' with its binary data");
+    }
+    return BinaryTensors.decode(name, type, shape, binary, size);
   }
 
   private static DataType datatype(JsonNode node, String name) {
@@ -215,10 +289,18 @@ public final class InferRequestReader {
     return shape;
   }
 
-  private static List<String> outputs(JsonNode node) {
-    List<String> names = new ArrayList<>();
+  /** The requested outputs, with their encoding and classification. */
+  private static final class Outputs {
+    final List<String> names = new ArrayList<>();
+    final Map<String, Integer> classifications = new LinkedHashMap<>();
+    final Set<String> binary = new java.util.HashSet<>();
+    final Set<String> json = new java.util.HashSet<>();
+  }
+
+  private static Outputs outputs(JsonNode node) {
+    Outputs outputs = new Outputs();
     if (node == null) {
-      return names;
+      return outputs;
     }
     if (!node.isArray()) {
       throw ServingException.invalidArgument("'outputs' must be an array of {name, parameters}");
@@ -233,34 +315,35 @@ public final class InferRequestReader {
       if (!output.has("name") || !output.get("name").isString()) {
         throw ServingException.invalidArgument(where + " needs a string 'name'");
       }
+      String name = output.get("name").stringValue();
       Map<String, Object> parameters = parameters(output.get("parameters"), where);
-      rejectUnsupported(parameters, "binary_data", where);
-      if (parameters.containsKey("classification")) {
-        throw ServingException.invalidArgument(
-            where + " asks for classification, which this server does not support yet");
+      if (parameters.containsKey("binary_data")) {
+        (flag(parameters, "binary_data", where) ? outputs.binary : outputs.json).add(name);
       }
-      names.add(output.get("name").stringValue());
+      Object classes = parameters.get("classification");
+      if (classes != null) {
+        if (!(classes instanceof Long count) || count < 1 || count > Integer.MAX_VALUE) {
+          throw ServingException.invalidArgument(
+              where + " parameter 'classification' must be a positive integer, got " + classes);
+        }
+        outputs.classifications.put(name, count.intValue());
+      }
+      outputs.names.add(name);
     }
-    return names;
+    return outputs;
   }
 
-  private static void checkRequestParameters(Map<String, Object> parameters) {
-    rejectUnsupported(parameters, "binary_data_output", "request");
-  }
-
-  /** A boolean parameter that may be false but not true until the binary extension exists. */
-  private static void rejectUnsupported(Map<String, Object> parameters, String key, String where) {
+  /** A boolean parameter; absent means false. */
+  private static boolean flag(Map<String, Object> parameters, String key, String where) {
     Object value = parameters.get(key);
-    if (value == null || Boolean.FALSE.equals(value)) {
-      return;
+    if (value == null) {
+      return false;
+    }
+    if (value instanceof Boolean bool) {
+      return bool;
     }
     throw ServingException.invalidArgument(
-        where
-            + " parameter '"
-            + key
-            + "' = "
-            + value
-            + " is not supported yet (binary tensor data)");
+        where + " parameter '" + key + "' must be true or false, got " + value);
   }
 
   private static Map<String, Object> parameters(JsonNode node, String where) {

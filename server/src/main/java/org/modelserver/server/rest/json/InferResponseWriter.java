@@ -17,8 +17,21 @@ import tools.jackson.databind.json.JsonMapper;
 public final class InferResponseWriter {
   private final ObjectMapper mapper = JsonMapper.builder().build();
 
+  /** A response body; {@code headerLength} is -1 for plain JSON, else the JSON part's length. */
+  public record Encoded(byte[] body, int headerLength) {}
+
+  /** Writes every output as JSON. */
   public byte[] write(InferenceResponse response) {
+    return write(response, name -> false).body();
+  }
+
+  /**
+   * Writes the response; outputs for which {@code binary} holds go after the JSON as binary data
+   * (the binary tensor data extension), the others inline as JSON.
+   */
+  public Encoded write(InferenceResponse response, java.util.function.Predicate<String> binary) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    java.util.List<Tensor> binaryParts = new java.util.ArrayList<>();
     try (JsonGenerator json = mapper.createGenerator(out)) {
       json.writeStartObject();
       json.writeStringProperty("model_name", response.modelName());
@@ -29,15 +42,27 @@ public final class InferResponseWriter {
       json.writeName("outputs");
       json.writeStartArray();
       for (Map.Entry<String, Tensor> output : response.outputs().entrySet()) {
-        writeTensor(json, output.getKey(), output.getValue());
+        boolean asBinary = binary.test(output.getKey());
+        writeTensor(json, output.getKey(), output.getValue(), asBinary);
+        if (asBinary) {
+          binaryParts.add(output.getValue());
+        }
       }
       json.writeEndArray();
       json.writeEndObject();
     }
-    return out.toByteArray();
+    if (binaryParts.isEmpty()) {
+      return new Encoded(out.toByteArray(), -1);
+    }
+    int headerLength = out.size();
+    for (Tensor part : binaryParts) {
+      BinaryTensors.write(part, out);
+    }
+    return new Encoded(out.toByteArray(), headerLength);
   }
 
-  private static void writeTensor(JsonGenerator json, String name, Tensor tensor) {
+  private static void writeTensor(
+      JsonGenerator json, String name, Tensor tensor, boolean asBinary) {
     json.writeStartObject();
     json.writeStringProperty("name", name);
     json.writeStringProperty("datatype", tensor.dataType().protocolName());
@@ -47,10 +72,17 @@ public final class InferResponseWriter {
       json.writeNumber(dim);
     }
     json.writeEndArray();
-    json.writeName("data");
-    json.writeStartArray();
-    writeData(json, tensor);
-    json.writeEndArray();
+    if (asBinary) {
+      json.writeName("parameters");
+      json.writeStartObject();
+      json.writeNumberProperty("binary_data_size", BinaryTensors.size(tensor));
+      json.writeEndObject();
+    } else {
+      json.writeName("data");
+      json.writeStartArray();
+      writeData(json, tensor);
+      json.writeEndArray();
+    }
     json.writeEndObject();
   }
 

@@ -13,7 +13,14 @@ local file = assert(io.open(path, "rb"), "cannot read BENCH_BODY file " .. path)
 wrk.method = "POST"
 wrk.body = file:read("*a")
 file:close()
-wrk.headers["Content-Type"] = "application/json"
+local header_length = os.getenv("BENCH_HEADER_LENGTH")
+if header_length ~= nil and header_length ~= "" then
+  -- The binary tensor data extension: JSON header, then raw tensor bytes.
+  wrk.headers["Content-Type"] = "application/octet-stream"
+  wrk.headers["Inference-Header-Content-Length"] = header_length
+else
+  wrk.headers["Content-Type"] = "application/json"
+end
 
 function done(summary, latency, requests)
   local errors = summary.errors

@@ -261,6 +261,10 @@ if want mlp; then
 fi
 if want cnn; then
   "$PYTHON" "$BENCH_DIR/make_body.py" "$BODIES/resnet18.json" image FP32 "$REQUEST_BATCH" 3 224 224
+  "$PYTHON" "$BENCH_DIR/make_body.py" --binary "$BODIES/resnet18.bin" image FP32 "$REQUEST_BATCH" 3 224 224
+fi
+if want mlp; then
+  "$PYTHON" "$BENCH_DIR/make_body.py" --binary "$BODIES/classifier.bin" features FP32 "$REQUEST_BATCH" 4
 fi
 
 max_batch_of() { sed -n 's/^max_batch_size:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$1" | head -1; }
@@ -388,9 +392,11 @@ run_load() { # key model body repo-dir
     scenario_failed "$key" "the server is not ready for $key: ${READY_BODY% HTTP *} (log: ${slog#"$ROOT"/})"
     return 0
   fi
-  local url="http://127.0.0.1:$PORT/v2/models/$model/infer" code
-  code="$(curl -s -o "$WORK/smoke-$key.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data-binary "@$body" "$url" || true)"
+  local url="http://127.0.0.1:$PORT/v2/models/$model/infer" code hlen="" ctype="application/json"
+  # A binary-extension body comes with its JSON header's length in BODY.hlen.
+  if [[ -f "$body.hlen" ]]; then hlen="$(cat "$body.hlen")"; ctype="application/octet-stream"; fi
+  code="$(curl -s -o "$WORK/smoke-$key.json" -w '%{http_code}' -X POST -H "Content-Type: $ctype" \
+    ${hlen:+-H "Inference-Header-Content-Length: $hlen"} --data-binary "@$body" "$url" || true)"
   if [[ "$code" != 200 ]]; then
     head -c 500 "$WORK/smoke-$key.json" >&2
     echo >&2
@@ -398,14 +404,14 @@ run_load() { # key model body repo-dir
     return 0
   fi
   log "scenario $key: server ready on port $PORT; warm-up ${WARMUP}s"
-  if ! BENCH_BODY="$body" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout "${WRK_TIMEOUT}s" \
+  if ! BENCH_BODY="$body" BENCH_HEADER_LENGTH="$hlen" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout "${WRK_TIMEOUT}s" \
     -s "$BENCH_DIR/infer.lua" "$url" >"$WORK/wrk-$key-warmup.log" 2>&1; then
     cat "$WORK/wrk-$key-warmup.log" >&2
     scenario_failed "$key" "wrk failed (warm-up of $key; log: ${WORK#"$ROOT"/}/wrk-$key-warmup.log)"
     return 0
   fi
   log "scenario $key: measuring ${DURATION}s, $CONNECTIONS connections, $WRK_THREADS wrk threads"
-  if ! BENCH_BODY="$body" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout "${WRK_TIMEOUT}s" --latency \
+  if ! BENCH_BODY="$body" BENCH_HEADER_LENGTH="$hlen" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout "${WRK_TIMEOUT}s" --latency \
     -s "$BENCH_DIR/infer.lua" "$url" >"$WORK/wrk-$key.log" 2>&1; then
     cat "$WORK/wrk-$key.log" >&2
     scenario_failed "$key" "wrk failed ($key; log: ${WORK#"$ROOT"/}/wrk-$key.log)"
@@ -450,7 +456,8 @@ if want_pair mlp onnx; then
   if [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-batching); fi
 fi
 if want_pair mlp torch && [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-torch); fi
-if want_pair cnn onnx; then SCENARIOS+=(cnn); fi
+if want_pair mlp onnx && [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-binary); fi
+if want_pair cnn onnx; then SCENARIOS+=(cnn cnn-binary); fi
 if want_pair cnn torch; then SCENARIOS+=(cnn-torch); fi
 ((${#SCENARIOS[@]} > 0)) || die "no scenario selected (--models $MODELS, --engines $ENGINES, --batching $BATCHING)"
 # Request bodies are shared: the TorchScript models take the same inputs (features, image).
@@ -460,6 +467,8 @@ for s in "${SCENARIOS[@]}"; do
     mlp-batching) run_load "$s" classifier "$BODIES/classifier.json" "$REPOS/mlp-batching" ;;
     mlp-torch) run_load "$s" classifier_torch "$BODIES/classifier.json" "$REPOS/mlp-torch" ;;
     cnn) run_load "$s" resnet18 "$BODIES/resnet18.json" "$REPOS/cnn" ;;
+    cnn-binary) run_load "$s" resnet18 "$BODIES/resnet18.bin" "$REPOS/cnn" ;;
+    mlp-binary) run_load "$s" classifier "$BODIES/classifier.bin" "$REPOS/mlp-batching" ;;
     cnn-torch) run_load "$s" resnet18_torch "$BODIES/resnet18.json" "$REPOS/cnn-torch" ;;
   esac
 done
@@ -488,13 +497,15 @@ scenario_desc() {
     mlp-batching) echo "mlp-batching: classifier (MLP 4→16→3), $batching, $instance" ;;
     mlp-torch) echo "mlp-torch: classifier_torch (the same MLP), $batching, $instance" ;;
     cnn) echo "cnn: resnet18 (ResNet-18, 3×224×224), $batching" ;;
+    cnn-binary) echo "cnn-binary: as cnn, request and response in the binary tensor data extension" ;;
+    mlp-binary) echo "mlp-binary: as mlp-batching, request and response in the binary tensor data extension" ;;
     cnn-torch) echo "cnn-torch: resnet18_torch (the same ResNet-18, same weights), $batching" ;;
   esac
 }
 scenario_engine() { if is_torch "$1"; then echo TorchScript; else echo ONNX; fi; }
 engine_key() {
   case "$1" in
-    cnn) echo resnet18 ;;
+    cnn | cnn-binary) echo resnet18 ;;
     cnn-torch) echo resnet18_torch ;;
     mlp-torch) echo classifier_torch ;;
     *) echo classifier ;;

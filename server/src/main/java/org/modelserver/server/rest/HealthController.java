@@ -55,7 +55,9 @@ class HealthController {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", SERVER_NAME);
     body.put("version", version);
-    body.put("extensions", List.of("model_configuration", "statistics"));
+    body.put(
+        "extensions",
+        List.of("model_configuration", "statistics", "binary_tensor_data", "classification"));
     return body;
   }
 }

@@ -1,0 +1,129 @@
+package org.modelserver.server.grpc;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
+import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.registry.ModelRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The gRPC server (Netty): {@code inference.GRPCInferenceService}, the standard {@code
+ * grpc.health.v1.Health} service (SERVING when the server is ready, as {@code /v2/health/ready}
+ * says) and server reflection. Started after the models are loaded and stopped before they close,
+ * with the Spring context.
+ */
+@Component
+public class GrpcServer implements SmartLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+
+  private final GrpcOptions options;
+  private final InferenceService inference;
+  private final ModelRegistry registry;
+  private final String version;
+  private HealthStatusManager health;
+  private volatile Server server;
+
+  GrpcServer(
+      GrpcOptions options,
+      InferenceService inference,
+      ModelRegistry registry,
+      @Value("${modelserver.build-version:dev}") String version) {
+    this.options = options;
+    this.inference = inference;
+    this.registry = registry;
+    this.version = version;
+  }
+
+  @Override
+  public synchronized void start() {
+    if (server != null) {
+      return;
+    }
+    GrpcViews views = new GrpcViews(registry);
+    health = new HealthStatusManager();
+    InetSocketAddress address = new InetSocketAddress(options.address(), options.port());
+    Server built =
+        NettyServerBuilder.forAddress(address)
+            .maxInboundMessageSize((int) options.maxMessageSize().toBytes())
+            .addService(new InferenceGrpcService(inference, views, version))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .addService(reflectionV1Alpha())
+            .build();
+    try {
+      built.start();
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot start the gRPC server on "
+              + options.address()
+              + ":"
+              + options.port()
+              + " ("
+              + e.getMessage()
+              + "); choose another port with --grpc-port",
+          e);
+    }
+    server = built;
+    ServingStatus status = views.serverReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+    health.setStatus(GRPCInferenceServiceGrpc.SERVICE_NAME, status);
+    log.info(
+        "KServe v2 gRPC API listening on {}:{} (health: {})",
+        options.address(),
+        built.getPort(),
+        status);
+  }
+
+  /**
+   * Reflection under its older name {@code grpc.reflection.v1alpha}, which many tools still ask for
+   * (grpc-java deprecates the class in favour of v1, which is served too).
+   */
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService reflectionV1Alpha() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+  }
+
+  @Override
+  public synchronized void stop() {
+    Server running = server;
+    if (running == null) {
+      return;
+    }
+    health.enterTerminalState();
+    running.shutdown();
+    try {
+      if (!running.awaitTermination(10, TimeUnit.SECONDS)) {
+        running.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      running.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    server = null;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return server != null;
+  }
+
+  /** The port the server listens on (the bound one when configured as 0). */
+  public int port() {
+    Server running = server;
+    if (running == null) {
+      throw new IllegalStateException("the gRPC server is not running");
+    }
+    return running.getPort();
+  }
+}

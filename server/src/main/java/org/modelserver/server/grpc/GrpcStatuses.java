@@ -1,0 +1,67 @@
+package org.modelserver.server.grpc;
+
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.modelserver.runtime.error.ServingException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become gRPC statuses, with the same messages the REST API sends. No
+ * stack trace ever reaches a client; genuine faults are logged here.
+ */
+final class GrpcStatuses {
+  private static final Logger log = LoggerFactory.getLogger(GrpcStatuses.class);
+
+  private GrpcStatuses() {}
+
+  /** The status code of a runtime failure kind. */
+  static Status.Code code(ServingException e) {
+    return switch (e.kind()) {
+      case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.Code.NOT_FOUND;
+      case TOO_LARGE -> Status.Code.RESOURCE_EXHAUSTED;
+      // not ready, a full queue and a queue timeout: retrying later may succeed
+      case UNAVAILABLE, CAPACITY_EXCEEDED -> Status.Code.UNAVAILABLE;
+      case INTERNAL -> Status.Code.INTERNAL;
+    };
+  }
+
+  /**
+   * The status to send for a failure of {@code rpc}.
+   *
+   * @param failure anything thrown by the runtime or the adapter, possibly wrapped by a future
+   */
+  static StatusRuntimeException toStatus(String rpc, Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof ServingException serving) {
+      Status.Code code = code(serving);
+      if (code == Status.Code.INTERNAL) {
+        log.error("gRPC {} failed: {}", rpc, serving.getMessage(), serving);
+      }
+      return Status.fromCode(code).withDescription(serving.getMessage()).asRuntimeException();
+    }
+    if (cause instanceof StatusRuntimeException status) {
+      return status;
+    }
+    if (cause instanceof StatusException status) {
+      return status.getStatus().asRuntimeException(status.getTrailers());
+    }
+    log.error("gRPC {} failed unexpectedly", rpc, cause);
+    return Status.INTERNAL
+        .withDescription("internal server error; see the server log")
+        .asRuntimeException();
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable current = failure;
+    while ((current instanceof CompletionException || current instanceof ExecutionException)
+        && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+}

@@ -1,0 +1,250 @@
+package org.modelserver.server.grpc;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.modelserver.grpc.v2.InferBatchStatistics;
+import org.modelserver.grpc.v2.InferStatistics;
+import org.modelserver.grpc.v2.ModelInput;
+import org.modelserver.grpc.v2.ModelMetadataResponse;
+import org.modelserver.grpc.v2.ModelMetadataResponse.TensorMetadata;
+import org.modelserver.grpc.v2.ModelOutput;
+import org.modelserver.grpc.v2.ModelStatisticsResponse;
+import org.modelserver.grpc.v2.ModelVersionPolicy;
+import org.modelserver.grpc.v2.RepositoryIndexResponse;
+import org.modelserver.grpc.v2.RepositoryIndexResponse.ModelIndex;
+import org.modelserver.grpc.v2.StatisticDuration;
+import org.modelserver.runtime.error.ErrorKind;
+import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.registry.Model;
+import org.modelserver.runtime.registry.ModelRegistry;
+import org.modelserver.runtime.registry.ModelVersion;
+import org.modelserver.runtime.repository.ModelConfig;
+import org.modelserver.runtime.repository.TensorSpec;
+import org.modelserver.runtime.repository.VersionPolicy;
+import org.modelserver.runtime.stats.BatchStats;
+import org.modelserver.runtime.stats.Duration;
+import org.modelserver.runtime.stats.ModelStatistics;
+
+/**
+ * The gRPC answers about models: metadata, readiness, configuration, statistics and the repository
+ * index, with the same content and the same errors as the REST API's {@code ModelController} and
+ * {@code StatisticsController}.
+ */
+final class GrpcViews {
+  private final ModelRegistry registry;
+
+  GrpcViews(ModelRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** NOT_FOUND for an unknown model or version, UNAVAILABLE for one that is not ready. */
+  ModelMetadataResponse metadata(String name, String version) {
+    String model = InferRequestDecoder.modelName(name, "name");
+    ModelVersion resolved = registry.resolve(model, InferRequestDecoder.version(version));
+    ModelConfig config = resolved.config().orElseThrow();
+    ModelMetadataResponse.Builder response =
+        ModelMetadataResponse.newBuilder()
+            .setName(model)
+            .addAllVersions(readyVersionNames(registry.find(model).orElseThrow()))
+            .setPlatform(config.platform().orElse(""));
+    for (TensorSpec spec : config.inputs()) {
+      response.addInputs(tensor(spec, config.batched()));
+    }
+    for (TensorSpec spec : config.outputs()) {
+      response.addOutputs(tensor(spec, config.batched()));
+    }
+    return response.build();
+  }
+
+  /** True when ready; false (not an error) when known but not ready; NOT_FOUND when unknown. */
+  boolean ready(String name, String version) {
+    String model = InferRequestDecoder.modelName(name, "name");
+    Optional<Long> number = InferRequestDecoder.version(version);
+    try {
+      registry.resolve(model, number);
+      return true;
+    } catch (ServingException e) {
+      if (e.kind() == ErrorKind.NOT_FOUND) {
+        throw e;
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Every model is READY in all its selected versions (the REST API's {@code /v2/health/ready}).
+   */
+  boolean serverReady() {
+    return registry.allReady();
+  }
+
+  /** The completed configuration, as {@code GET .../config} shows it. */
+  org.modelserver.grpc.v2.ModelConfig config(String name, String version) {
+    String model = InferRequestDecoder.modelName(name, "name");
+    ModelConfig config =
+        registry.resolve(model, InferRequestDecoder.version(version)).config().orElseThrow();
+    org.modelserver.grpc.v2.ModelConfig.Builder proto =
+        org.modelserver.grpc.v2.ModelConfig.newBuilder()
+            .setName(config.name())
+            .setPlatform(config.platform().orElse(""))
+            .setMaxBatchSize(config.maxBatch())
+            .setVersionPolicy(versionPolicy(config.versionPolicy()));
+    for (TensorSpec spec : config.inputs()) {
+      proto.addInput(
+          ModelInput.newBuilder()
+              .setName(spec.name())
+              .setDataType(dataType(spec))
+              .addAllDims(longs(spec.dims())));
+    }
+    for (TensorSpec spec : config.outputs()) {
+      proto.addOutput(
+          ModelOutput.newBuilder()
+              .setName(spec.name())
+              .setDataType(dataType(spec))
+              .addAllDims(longs(spec.dims())));
+    }
+    config.defaultModelFilename().ifPresent(proto::setDefaultModelFilename);
+    return proto.build();
+  }
+
+  /**
+   * Statistics of READY versions: every one of every model (no name), every one of a model (no
+   * version), or one version. NOT_FOUND / UNAVAILABLE as for inference.
+   */
+  ModelStatisticsResponse statistics(String name, String version) {
+    List<ModelVersion> versions = new ArrayList<>();
+    if (name.isEmpty()) {
+      if (!version.isEmpty()) {
+        throw ServingException.invalidArgument(
+            "statistics for version '" + version + "' need a model 'name'");
+      }
+      for (Model model : registry.models()) {
+        versions.addAll(readyVersions(model));
+      }
+    } else {
+      Optional<Long> number = InferRequestDecoder.version(version);
+      ModelVersion resolved = registry.resolve(name, number);
+      if (number.isPresent()) {
+        versions.add(resolved);
+      } else {
+        versions.addAll(readyVersions(registry.find(name).orElseThrow()));
+      }
+    }
+    ModelStatisticsResponse.Builder response = ModelStatisticsResponse.newBuilder();
+    for (ModelVersion each : versions) {
+      response.addModelStats(modelStatistics(each));
+    }
+    return response.build();
+  }
+
+  /**
+   * Every version of every model with its state (READY or UNAVAILABLE) and reason; a model none of
+   * whose versions could even be listed appears once, without a version.
+   */
+  RepositoryIndexResponse index(boolean readyOnly) {
+    RepositoryIndexResponse.Builder response = RepositoryIndexResponse.newBuilder();
+    for (Model model : registry.models()) {
+      if (model.versions().isEmpty()) {
+        if (!readyOnly) {
+          response.addModels(
+              ModelIndex.newBuilder()
+                  .setName(model.name())
+                  .setState("UNAVAILABLE")
+                  .setReason(model.unavailableReason()));
+        }
+        continue;
+      }
+      for (ModelVersion version : model.versions().values()) {
+        if (readyOnly && !version.isReady()) {
+          continue;
+        }
+        response.addModels(
+            ModelIndex.newBuilder()
+                .setName(model.name())
+                .setVersion(Long.toString(version.version()))
+                .setState(version.state().name())
+                .setReason(version.reason()));
+      }
+    }
+    return response.build();
+  }
+
+  private static List<ModelVersion> readyVersions(Model model) {
+    return model.versions().values().stream().filter(ModelVersion::isReady).toList();
+  }
+
+  private static List<String> readyVersionNames(Model model) {
+    return readyVersions(model).stream().map(v -> Long.toString(v.version())).toList();
+  }
+
+  private static TensorMetadata tensor(TensorSpec spec, boolean batched) {
+    return TensorMetadata.newBuilder()
+        .setName(spec.name())
+        .setDatatype(spec.dataType().protocolName())
+        .addAllShape(longs(spec.shape(batched)))
+        .build();
+  }
+
+  private static org.modelserver.grpc.v2.DataType dataType(TensorSpec spec) {
+    return org.modelserver.grpc.v2.DataType.valueOf(spec.dataType().configName());
+  }
+
+  private static List<Long> longs(long[] values) {
+    return Arrays.stream(values).boxed().toList();
+  }
+
+  private static ModelVersionPolicy versionPolicy(VersionPolicy policy) {
+    if (policy instanceof VersionPolicy.Latest latest) {
+      return ModelVersionPolicy.newBuilder()
+          .setLatest(ModelVersionPolicy.Latest.newBuilder().setNumVersions(latest.numVersions()))
+          .build();
+    }
+    if (policy instanceof VersionPolicy.Specific specific) {
+      return ModelVersionPolicy.newBuilder()
+          .setSpecific(ModelVersionPolicy.Specific.newBuilder().addAllVersions(specific.sorted()))
+          .build();
+    }
+    return ModelVersionPolicy.newBuilder()
+        .setAll(ModelVersionPolicy.All.getDefaultInstance())
+        .build();
+  }
+
+  private static org.modelserver.grpc.v2.ModelStatistics modelStatistics(ModelVersion version) {
+    ModelStatistics statistics = version.statistics();
+    InferStatistics inference =
+        InferStatistics.newBuilder()
+            .setSuccess(duration(statistics.success()))
+            .setFail(duration(statistics.fail()))
+            .setQueue(duration(statistics.queue()))
+            .setComputeInput(duration(statistics.computeInput()))
+            .setComputeInfer(duration(statistics.computeInfer()))
+            .setComputeOutput(duration(statistics.computeOutput()))
+            // there is no response cache: hits and misses are always zero
+            .setCacheHit(StatisticDuration.getDefaultInstance())
+            .setCacheMiss(StatisticDuration.getDefaultInstance())
+            .build();
+    org.modelserver.grpc.v2.ModelStatistics.Builder stat =
+        org.modelserver.grpc.v2.ModelStatistics.newBuilder()
+            .setName(version.modelName())
+            .setVersion(Long.toString(version.version()))
+            .setLastInference(statistics.lastInferenceMillis())
+            .setInferenceCount(statistics.inferenceCount())
+            .setExecutionCount(statistics.executionCount())
+            .setInferenceStats(inference);
+    for (BatchStats batch : statistics.batchStats().values()) {
+      stat.addBatchStats(
+          InferBatchStatistics.newBuilder()
+              .setBatchSize(batch.batchSize())
+              .setComputeInput(duration(batch.computeInput()))
+              .setComputeInfer(duration(batch.computeInfer()))
+              .setComputeOutput(duration(batch.computeOutput())));
+    }
+    return stat.build();
+  }
+
+  private static StatisticDuration duration(Duration duration) {
+    return StatisticDuration.newBuilder().setCount(duration.count()).setNs(duration.ns()).build();
+  }
+}

@@ -1,0 +1,329 @@
+package org.modelserver.server.grpc;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
+import org.modelserver.grpc.v2.ModelConfigRequest;
+import org.modelserver.grpc.v2.ModelConfigResponse;
+import org.modelserver.grpc.v2.ModelInferRequest;
+import org.modelserver.grpc.v2.ModelInferResponse;
+import org.modelserver.grpc.v2.ModelMetadataRequest;
+import org.modelserver.grpc.v2.ModelMetadataResponse;
+import org.modelserver.grpc.v2.ModelReadyRequest;
+import org.modelserver.grpc.v2.ModelReadyResponse;
+import org.modelserver.grpc.v2.ModelStatisticsRequest;
+import org.modelserver.grpc.v2.ModelStatisticsResponse;
+import org.modelserver.grpc.v2.ModelStreamInferResponse;
+import org.modelserver.grpc.v2.RepositoryIndexRequest;
+import org.modelserver.grpc.v2.RepositoryIndexResponse;
+import org.modelserver.grpc.v2.RepositoryModelLoadRequest;
+import org.modelserver.grpc.v2.RepositoryModelLoadResponse;
+import org.modelserver.grpc.v2.RepositoryModelUnloadRequest;
+import org.modelserver.grpc.v2.RepositoryModelUnloadResponse;
+import org.modelserver.grpc.v2.ServerLiveRequest;
+import org.modelserver.grpc.v2.ServerLiveResponse;
+import org.modelserver.grpc.v2.ServerMetadataRequest;
+import org.modelserver.grpc.v2.ServerMetadataResponse;
+import org.modelserver.grpc.v2.ServerReadyRequest;
+import org.modelserver.grpc.v2.ServerReadyResponse;
+import org.modelserver.runtime.inference.InferenceResponse;
+import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.tensor.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code inference.GRPCInferenceService}: a thin adapter from the KServe v2 gRPC protocol to the
+ * runtime's inference path and registry, the gRPC twin of the REST controllers. Failures become
+ * statuses in {@link GrpcStatuses}.
+ */
+final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(InferenceGrpcService.class);
+
+  /** As the REST API's {@code GET /v2} names them (HealthController). */
+  static final String SERVER_NAME = "jvm-model-server";
+
+  /**
+   * The server's extensions, the same list as the REST API's {@code GET /v2}: server metadata
+   * describes the server, whatever the protocol (binary_tensor_data is the HTTP form of what gRPC
+   * does with raw contents).
+   */
+  static final List<String> EXTENSIONS =
+      List.of("model_configuration", "statistics", "binary_tensor_data", "classification");
+
+  private final InferenceService inference;
+  private final GrpcViews views;
+  private final String version;
+
+  InferenceGrpcService(InferenceService inference, GrpcViews views, String version) {
+    this.inference = inference;
+    this.views = views;
+    this.version = version;
+  }
+
+  @Override
+  public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> response) {
+    unary("ServerLive", response, () -> ServerLiveResponse.newBuilder().setLive(true).build());
+  }
+
+  @Override
+  public void serverReady(
+      ServerReadyRequest request, StreamObserver<ServerReadyResponse> response) {
+    unary(
+        "ServerReady",
+        response,
+        () -> ServerReadyResponse.newBuilder().setReady(views.serverReady()).build());
+  }
+
+  @Override
+  public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> response) {
+    unary(
+        "ModelReady",
+        response,
+        () ->
+            ModelReadyResponse.newBuilder()
+                .setReady(views.ready(request.getName(), request.getVersion()))
+                .build());
+  }
+
+  @Override
+  public void serverMetadata(
+      ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> response) {
+    unary(
+        "ServerMetadata",
+        response,
+        () ->
+            ServerMetadataResponse.newBuilder()
+                .setName(SERVER_NAME)
+                .setVersion(version)
+                .addAllExtensions(EXTENSIONS)
+                .build());
+  }
+
+  @Override
+  public void modelMetadata(
+      ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> response) {
+    unary("ModelMetadata", response, () -> views.metadata(request.getName(), request.getVersion()));
+  }
+
+  @Override
+  public void modelConfig(
+      ModelConfigRequest request, StreamObserver<ModelConfigResponse> response) {
+    unary(
+        "ModelConfig",
+        response,
+        () ->
+            ModelConfigResponse.newBuilder()
+                .setConfig(views.config(request.getName(), request.getVersion()))
+                .build());
+  }
+
+  @Override
+  public void modelStatistics(
+      ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> response) {
+    unary(
+        "ModelStatistics",
+        response,
+        () -> views.statistics(request.getName(), request.getVersion()));
+  }
+
+  @Override
+  public void repositoryIndex(
+      RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> response) {
+    unary("RepositoryIndex", response, () -> views.index(request.getReady()));
+  }
+
+  @Override
+  public void repositoryModelLoad(
+      RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> response) {
+    response.onError(notBuilt("RepositoryModelLoad"));
+  }
+
+  @Override
+  public void repositoryModelUnload(
+      RepositoryModelUnloadRequest request,
+      StreamObserver<RepositoryModelUnloadResponse> response) {
+    response.onError(notBuilt("RepositoryModelUnload"));
+  }
+
+  private static StatusRuntimeException notBuilt(String rpc) {
+    return Status.UNIMPLEMENTED
+        .withDescription(
+            rpc
+                + " is not available yet: loading and unloading models at run time comes with the"
+                + " model management (model repository) extension, a later feature; models are"
+                + " loaded from the repository at start")
+        .asRuntimeException();
+  }
+
+  @Override
+  public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> response) {
+    infer(request)
+        .whenComplete(
+            (result, failure) -> {
+              try {
+                if (failure != null) {
+                  response.onError(GrpcStatuses.toStatus("ModelInfer", failure));
+                  return;
+                }
+                response.onNext(encode(result));
+                response.onCompleted();
+              } catch (RuntimeException e) {
+                // the call was cancelled or the response could not be built
+                sendFailure(response, "ModelInfer", e);
+              }
+            });
+  }
+
+  @Override
+  public StreamObserver<ModelInferRequest> modelStreamInfer(
+      StreamObserver<ModelStreamInferResponse> responses) {
+    return new StreamInfer((ServerCallStreamObserver<ModelStreamInferResponse>) responses);
+  }
+
+  /**
+   * One bidirectional stream: every request gets one response, in the order results complete (the
+   * response carries the request's {@code id}); a failed request gets its {@code error_message} and
+   * the stream goes on. The stream ends once the client has half-closed and every request has been
+   * answered.
+   */
+  private final class StreamInfer implements StreamObserver<ModelInferRequest> {
+    private final ServerCallStreamObserver<ModelStreamInferResponse> responses;
+    private final Object lock = new Object();
+    private int pending;
+    private boolean halfClosed;
+    private boolean done;
+
+    StreamInfer(ServerCallStreamObserver<ModelStreamInferResponse> responses) {
+      this.responses = responses;
+      responses.setOnCancelHandler(
+          () -> {
+            synchronized (lock) {
+              done = true;
+            }
+          });
+    }
+
+    @Override
+    public void onNext(ModelInferRequest request) {
+      synchronized (lock) {
+        pending++;
+      }
+      infer(request)
+          .whenComplete(
+              (result, failure) -> {
+                ModelStreamInferResponse message;
+                try {
+                  message =
+                      failure == null
+                          ? ModelStreamInferResponse.newBuilder()
+                              .setInferResponse(encode(result))
+                              .build()
+                          : error(request, failure);
+                } catch (RuntimeException e) {
+                  message = error(request, e);
+                }
+                synchronized (lock) {
+                  pending--;
+                  if (!done) {
+                    responses.onNext(message);
+                  }
+                  completeIfFinished();
+                }
+              });
+    }
+
+    private ModelStreamInferResponse error(ModelInferRequest request, Throwable failure) {
+      StatusRuntimeException status = GrpcStatuses.toStatus("ModelStreamInfer", failure);
+      String description = status.getStatus().getDescription();
+      return ModelStreamInferResponse.newBuilder()
+          .setErrorMessage(description == null ? status.getStatus().getCode().name() : description)
+          // names the request the error belongs to
+          .setInferResponse(
+              ModelInferResponse.newBuilder()
+                  .setModelName(request.getModelName())
+                  .setModelVersion(request.getModelVersion())
+                  .setId(request.getId()))
+          .build();
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      synchronized (lock) {
+        done = true;
+      }
+      log.debug("ModelStreamInfer: the client ended the stream: {}", failure.toString());
+    }
+
+    @Override
+    public void onCompleted() {
+      synchronized (lock) {
+        halfClosed = true;
+        completeIfFinished();
+      }
+    }
+
+    private void completeIfFinished() {
+      if (halfClosed && pending == 0 && !done) {
+        done = true;
+        responses.onCompleted();
+      }
+    }
+  }
+
+  /** Decodes and runs a request; a request that cannot be decoded gives a failed future. */
+  private CompletableFuture<InferenceResponse> infer(ModelInferRequest request) {
+    try {
+      return inference.infer(InferRequestDecoder.decode(request));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The response with every output's data in {@code raw_output_contents}, in output order. */
+  static ModelInferResponse encode(InferenceResponse result) {
+    ModelInferResponse.Builder response =
+        ModelInferResponse.newBuilder()
+            .setModelName(result.modelName())
+            .setModelVersion(Long.toString(result.modelVersion()));
+    if (result.id() != null) {
+      response.setId(result.id());
+    }
+    for (Map.Entry<String, Tensor> output : result.outputs().entrySet()) {
+      Tensor tensor = output.getValue();
+      response.addOutputs(
+          ModelInferResponse.InferOutputTensor.newBuilder()
+              .setName(output.getKey())
+              .setDatatype(tensor.dataType().protocolName())
+              .addAllShape(java.util.Arrays.stream(tensor.shape()).boxed().toList()));
+      response.addRawOutputContents(RawTensors.encode(tensor));
+    }
+    return response.build();
+  }
+
+  private static <T> void unary(String rpc, StreamObserver<T> response, Supplier<T> answer) {
+    T value;
+    try {
+      value = answer.get();
+    } catch (RuntimeException e) {
+      sendFailure(response, rpc, e);
+      return;
+    }
+    response.onNext(value);
+    response.onCompleted();
+  }
+
+  private static void sendFailure(StreamObserver<?> response, String rpc, Throwable failure) {
+    try {
+      response.onError(GrpcStatuses.toStatus(rpc, failure));
+    } catch (RuntimeException e) {
+      log.debug("gRPC {}: could not send the failure, the call is gone: {}", rpc, e.toString());
+    }
+  }
+}

@@ -13,6 +13,7 @@ import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.inference.InferenceRequest;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
+import org.modelserver.server.Versions;
 
 /**
  * Turns a {@link ModelInferRequest} into the runtime's {@link InferenceRequest}: names, datatypes,
@@ -105,14 +106,7 @@ final class InferRequestDecoder {
 
   /** A model version from a request field: empty for the model's default version. */
   static Optional<Long> version(String version) {
-    if (version.isEmpty()) {
-      return Optional.empty();
-    }
-    if (!version.matches("[1-9][0-9]{0,17}")) {
-      throw ServingException.invalidArgument(
-          "model version '" + version + "' is not valid; expected a positive integer");
-    }
-    return Optional.of(Long.parseLong(version));
+    return Versions.parse(version);
   }
 
   private static int classification(Object value, String output) {

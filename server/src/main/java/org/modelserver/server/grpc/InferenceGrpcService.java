@@ -4,7 +4,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -35,6 +34,7 @@ import org.modelserver.grpc.v2.ServerReadyResponse;
 import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.inference.InferenceService;
 import org.modelserver.runtime.tensor.Tensor;
+import org.modelserver.server.ServerIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,17 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(InferenceGrpcService.class);
-
-  /** As the REST API's {@code GET /v2} names them (HealthController). */
-  static final String SERVER_NAME = "jvm-model-server";
-
-  /**
-   * The server's extensions, the same list as the REST API's {@code GET /v2}: server metadata
-   * describes the server, whatever the protocol (binary_tensor_data is the HTTP form of what gRPC
-   * does with raw contents).
-   */
-  static final List<String> EXTENSIONS =
-      List.of("model_configuration", "statistics", "binary_tensor_data", "classification");
 
   private final InferenceService inference;
   private final GrpcViews views;
@@ -100,9 +89,9 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         response,
         () ->
             ServerMetadataResponse.newBuilder()
-                .setName(SERVER_NAME)
+                .setName(ServerIdentity.NAME)
                 .setVersion(version)
-                .addAllExtensions(EXTENSIONS)
+                .addAllExtensions(ServerIdentity.EXTENSIONS)
                 .build());
   }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
+import org.modelserver.server.ServerIdentity;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -17,7 +18,6 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 class HealthController {
-  static final String SERVER_NAME = "jvm-model-server";
 
   private final ModelRegistry registry;
   private final String version;
@@ -53,11 +53,9 @@ class HealthController {
   @GetMapping("/v2")
   Map<String, Object> metadata() {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("name", SERVER_NAME);
+    body.put("name", ServerIdentity.NAME);
     body.put("version", version);
-    body.put(
-        "extensions",
-        List.of("model_configuration", "statistics", "binary_tensor_data", "classification"));
+    body.put("extensions", ServerIdentity.EXTENSIONS);
     return body;
   }
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.server.Versions;
 import org.modelserver.server.rest.json.InferRequestReader;
 import org.modelserver.server.rest.json.InferResponseWriter;
 import org.modelserver.server.rest.json.RestInferRequest;

@@ -12,6 +12,7 @@ import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.runtime.repository.ModelConfig;
 import org.modelserver.runtime.repository.TensorSpec;
 import org.modelserver.runtime.repository.VersionPolicy;
+import org.modelserver.server.Versions;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;

@@ -11,6 +11,7 @@ import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.runtime.stats.BatchStats;
 import org.modelserver.runtime.stats.Duration;
 import org.modelserver.runtime.stats.ModelStatistics;
+import org.modelserver.server.Versions;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;

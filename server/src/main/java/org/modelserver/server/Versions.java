@@ -1,14 +1,14 @@
-package org.modelserver.server.rest;
+package org.modelserver.server;
 
 import java.util.Optional;
 import org.modelserver.runtime.error.ServingException;
 
-/** Parses the {version} path segment. */
-final class Versions {
+/** Parses a model version as the protocols carry it: a string, empty or absent for the default. */
+public final class Versions {
   private Versions() {}
 
-  static Optional<Long> parse(String version) {
-    if (version == null) {
+  public static Optional<Long> parse(String version) {
+    if (version == null || version.isEmpty()) {
       return Optional.empty();
     }
     if (!version.matches("[1-9][0-9]{0,17}")) {

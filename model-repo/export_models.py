@@ -271,6 +271,26 @@ def build_identity_types():
     return model
 
 
+def build_identity_half():
+    """FP16 and BF16 identities: these types travel only in binary (REST extension, gRPC raw),
+    so the model has no JSON reference.json; the tests build binary requests themselves."""
+    inputs, outputs, nodes = [], [], []
+    for prefix, elem_type in (("fp16", TensorProto.FLOAT16), ("bf16", TensorProto.BFLOAT16)):
+        in_name, out_name = prefix + "_in", prefix + "_out"
+        inputs.append(helper.make_tensor_value_info(in_name, elem_type, ["batch", "n"]))
+        outputs.append(helper.make_tensor_value_info(out_name, elem_type, ["batch", "n"]))
+        nodes.append(helper.make_node("Identity", [in_name], [out_name],
+                                      name="identity_" + prefix))
+    graph = helper.make_graph(nodes, "identity_half", inputs, outputs)
+    model = helper.make_model(
+        graph,
+        producer_name="export_models.py",
+        opset_imports=[helper.make_opsetid("", OPSET)],
+    )
+    model.ir_version = 8
+    return model
+
+
 # ---------------------------------------------------------------------------
 # Reference cases
 # ---------------------------------------------------------------------------
@@ -583,6 +603,9 @@ def export_all(out_dir):
     identity_dir = os.path.join(out_dir, "identity_types", "1")
     os.makedirs(identity_dir, exist_ok=True)
     onnx.save(build_identity_types(), os.path.join(identity_dir, "model.onnx"))
+    half_dir = os.path.join(out_dir, "identity_half", "1")
+    os.makedirs(half_dir, exist_ok=True)
+    onnx.save(build_identity_half(), os.path.join(half_dir, "model.onnx"))
 
     write_text(os.path.join(out_dir, "classifier", "config.yaml"), CLASSIFIER_CONFIG)
     write_text(os.path.join(out_dir, "classifier", "labels.txt"), CLASSIFIER_LABELS)

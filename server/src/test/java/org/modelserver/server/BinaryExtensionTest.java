@@ -319,4 +319,60 @@ class BinaryExtensionTest {
     assertThat(reply.status()).isEqualTo(400);
     assertThat(reply.error()).contains("classification").contains("positive integer");
   }
+
+  /** FP16 1.0, -2.5, 65504 and BF16 1.0, -2.0, 0.5, as their little-endian bits. */
+  static final short[] FP16_BITS = {0x3C00, (short) 0xC100, 0x7BFF};
+
+  static final short[] BF16_BITS = {0x3F80, (short) 0xC000, 0x3F00};
+
+  static byte[] halfBody(boolean binaryOutputs) {
+    ByteBuffer raw = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    for (short bits : FP16_BITS) {
+      raw.putShort(bits);
+    }
+    for (short bits : BF16_BITS) {
+      raw.putShort(bits);
+    }
+    String header =
+        "{\"inputs\":[{\"name\":\"fp16_in\",\"shape\":[1,3],\"datatype\":\"FP16\","
+            + "\"parameters\":{\"binary_data_size\":6}},"
+            + "{\"name\":\"bf16_in\",\"shape\":[1,3],\"datatype\":\"BF16\","
+            + "\"parameters\":{\"binary_data_size\":6}}]"
+            + (binaryOutputs ? ",\"parameters\":{\"binary_data_output\":true}" : "")
+            + "}";
+    return concat(header.getBytes(StandardCharsets.UTF_8), raw.array());
+  }
+
+  static int headerLength(byte[] body) {
+    return body.length - 12;
+  }
+
+  @Test
+  void halfFloatsTravelInBinaryBothWays() {
+    byte[] body = halfBody(true);
+    HttpTestClient.BinaryReply reply =
+        http.postBinary("/v2/models/identity_half/infer", body, headerLength(body));
+    assertThat(reply.status()).as(new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+    JsonNode outputs = reply.json().get("outputs");
+    assertThat(outputs.get(0).get("datatype").stringValue()).isEqualTo("FP16");
+    assertThat(outputs.get(1).get("datatype").stringValue()).isEqualTo("BF16");
+    ByteBuffer binary = reply.binary();
+    for (short bits : FP16_BITS) {
+      assertThat(binary.getShort()).isEqualTo(bits);
+    }
+    for (short bits : BF16_BITS) {
+      assertThat(binary.getShort()).isEqualTo(bits);
+    }
+  }
+
+  @Test
+  void halfFloatOutputsAsJsonAreNumbers() {
+    byte[] body = halfBody(false);
+    HttpTestClient.BinaryReply reply =
+        http.postBinary("/v2/models/identity_half/infer", body, headerLength(body));
+    assertThat(reply.status()).isEqualTo(200);
+    JsonNode outputs = reply.json().get("outputs");
+    assertThat(outputs.get(0).get("data").toString()).isEqualTo("[1.0,-2.5,65504.0]");
+    assertThat(outputs.get(1).get("data").toString()).isEqualTo("[1.0,-2.0,0.5]");
+  }
 }

@@ -78,6 +78,7 @@ class MetricsTest {
           "classifier:2",
           "classifier_torch:1",
           "classifier_torch:2",
+          "identity_half:1",
           "identity_types:1",
           "mixed_io:1",
           "mixed_io_torch:1",

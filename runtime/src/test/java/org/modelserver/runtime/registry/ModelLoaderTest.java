@@ -504,6 +504,7 @@ class ModelLoaderTest {
               "classifier_torch",
               "empty",
               "garbage",
+              "identity_half",
               "identity_types",
               "mixed_io",
               "mixed_io_torch",

@@ -25,6 +25,7 @@ class ModelRepositoryTest {
         .containsExactly(
             "classifier",
             "classifier_torch",
+            "identity_half",
             "identity_types",
             "mixed_io",
             "mixed_io_torch",

@@ -22,10 +22,14 @@
 # mlp-batching (classifier + dynamic_batching {max_queue_delay_microseconds: 0} + instance_group
 # [{count: 1, kind: KIND_CPU}]), cnn (resnet18 + dynamic_batching). TorchScript, the same models
 # and configs: mlp-torch (classifier_torch, as mlp-batching), cnn-torch (resnet18_torch, as cnn).
+# The same ONNX repositories over other transports: mlp-binary, cnn-binary (REST with the binary
+# tensor data extension) and mlp-grpc, cnn-grpc (gRPC ModelInfer with raw_input_contents, driven
+# by h2load; one call is checked first with a real gRPC client, server/src/test/.../bench/GrpcSmoke,
+# since h2load counts a gRPC error status as a success).
 # With --batching auto (default) the batching scenarios are reported as unsupported when the
 # server refuses their config. A TorchScript scenario that fails (libtorch cannot start, the model
 # is UNAVAILABLE, ...) is reported as "not run" with the reason, the other scenarios still run, and
-# the script exits with status 1 after writing the report.
+# the script exits with status 1 after writing the report; so is a gRPC scenario that fails.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -62,8 +66,9 @@ usage: src/bench/run.sh [options]
   --quick                 short run: --warmup 2 --duration 5 --engine-seconds 1
   --warmup S              load-generator warm-up seconds per scenario (default $WARMUP)
   --duration S            measured seconds per scenario (default $DURATION)
-  --connections N         concurrent HTTP connections (default $CONNECTIONS)
-  --wrk-threads N         wrk threads (default $WRK_THREADS)
+  --connections N         concurrent HTTP connections (default $CONNECTIONS); for gRPC, HTTP/2
+                          connections with one stream each
+  --wrk-threads N         wrk threads, and h2load threads for gRPC (default $WRK_THREADS)
   --wrk-timeout S         per-request timeout; slower requests count as errors (default $WRK_TIMEOUT)
   --request-batch N       inferences per request (batch dimension of the body, default $REQUEST_BATCH)
   --engine-seconds S      in-process seconds per batch size (default $ENGINE_SECONDS)
@@ -71,12 +76,17 @@ usage: src/bench/run.sh [options]
                           for libtorch this is its process-wide thread count
   --models LIST           comma list of mlp, cnn (default $MODELS)
   --engines LIST          comma list of onnx, torch (default $ENGINES): onnx runs mlp-nobatch,
-                          mlp-batching, cnn; torch runs mlp-torch, cnn-torch
+                          mlp-batching, mlp-binary, mlp-grpc, cnn, cnn-binary, cnn-grpc; torch
+                          runs mlp-torch, cnn-torch
+                          (*-binary: REST with the binary tensor data extension; *-grpc: gRPC
+                          ModelInfer with raw_input_contents, load from h2load)
   --batching MODE         auto | on | off: the MLP scenarios with dynamic_batching (mlp-batching,
-                          mlp-torch); auto skips one with a note when the server refuses its
-                          config, on fails instead, off skips them (default $BATCHING)
+                          mlp-torch, mlp-binary, mlp-grpc); auto skips mlp-batching and mlp-grpc
+                          with a note when the server refuses their config, on fails instead,
+                          off skips them all (default $BATCHING)
   --queue-delay-us N      max_queue_delay_microseconds of the batching scenarios (default $QUEUE_DELAY_US)
-  --no-build              use the existing server/target/model-server.jar and runtime/target classes
+  --no-build              use the existing server/target/model-server.jar, runtime/target and
+                          server/target classes
   --out FILE              report file (default docs/benchmarks/latest.md; '-' for none)
   --work DIR              scratch folder for repositories, logs, bodies (default target/bench)
 
@@ -122,6 +132,9 @@ want() { [[ ",$MODELS," == *",$1,"* ]]; }
 want_engine() { [[ ",$ENGINES," == *",$1,"* ]]; }
 # want_pair MODEL ENGINE: both selected.
 want_pair() { want "$1" && want_engine "$2"; }
+# The gRPC scenarios: mlp-grpc (mlp-batching's repository) and cnn-grpc (cnn's).
+WANT_GRPC=0
+if { want_pair mlp onnx && [[ "$BATCHING" != off ]]; } || want_pair cnn onnx; then WANT_GRPC=1; fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'run.sh: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -152,6 +165,16 @@ if ! need_cmd wrk; then
       || die "wrk is missing and 'apt-get install -y wrk' failed; install wrk (https://github.com/wg/wrk)"
   else
     die "wrk is missing; install it (Debian/Ubuntu: sudo apt-get install -y wrk)"
+  fi
+fi
+if ((WANT_GRPC)) && ! need_cmd h2load; then
+  if [[ $(id -u) -eq 0 ]] && need_cmd apt-get; then
+    log "h2load is missing: installing the Debian package nghttp2-client"
+    apt-get install -y nghttp2-client >/dev/null 2>&1 \
+      || { apt-get update >/dev/null 2>&1 && apt-get install -y nghttp2-client >/dev/null 2>&1; } \
+      || die "h2load is missing and 'apt-get install -y nghttp2-client' failed; install h2load (nghttp2) or run with --engines torch"
+  else
+    die "h2load is missing, needed for the gRPC scenarios; install it (Debian/Ubuntu: sudo apt-get install -y nghttp2-client)"
   fi
 fi
 need_cmd curl || die "curl is missing (Debian: apt-get install -y curl)"
@@ -186,6 +209,22 @@ if [[ $BUILD -eq 1 || ! -s "$CP_FILE" ]]; then
     || die "could not resolve the runtime classpath"
 fi
 ENGINE_CP="$ROOT/runtime/target/classes:$ROOT/runtime/target/test-classes:$(cat "$CP_FILE")"
+# The gRPC tools (GrpcBody writes the request bodies, GrpcSmoke checks one call) run on the server
+# module's test classpath, passed in CLASSPATH: a long -cp can exceed what native libraries accept.
+if ((WANT_GRPC)); then
+  [[ -f "$ROOT/server/target/test-classes/org/modelserver/server/bench/GrpcSmoke.class" ]] \
+    || die "GrpcBody/GrpcSmoke are not compiled (server/target/test-classes); run without --no-build"
+  SERVER_CP_FILE="$WORK/server.classpath"
+  if [[ $BUILD -eq 1 || ! -s "$SERVER_CP_FILE" ]]; then
+    need_cmd mvn || die "mvn is missing (needed once to resolve the server classpath)"
+    log "resolving the server classpath (mvn dependency:build-classpath)"
+    (cd "$ROOT" && { mvn -B -o -q -pl server dependency:build-classpath -Dmdep.outputFile="$SERVER_CP_FILE" \
+        || mvn -B -q -pl server dependency:build-classpath -Dmdep.outputFile="$SERVER_CP_FILE"; }) >&2 \
+      || die "could not resolve the server classpath"
+  fi
+  GRPC_CP="$ROOT/server/target/classes:$ROOT/server/target/test-classes:$(cat "$SERVER_CP_FILE")"
+fi
+grpc_tool() { CLASSPATH="$GRPC_CP" "$JAVA" "org.modelserver.server.bench.$1" "${@:2}"; }
 
 # ----------------------------------------------------------------------------- models and repositories
 REPOS="$WORK/repos"
@@ -266,12 +305,21 @@ fi
 if want mlp; then
   "$PYTHON" "$BENCH_DIR/make_body.py" --binary "$BODIES/classifier.bin" features FP32 "$REQUEST_BATCH" 4
 fi
+# gRPC bodies: the gRPC message prefix and a serialized ModelInferRequest (raw_input_contents).
+if want_pair mlp onnx && [[ "$BATCHING" != off ]]; then
+  grpc_tool GrpcBody "$BODIES/classifier.grpc" classifier features "$REQUEST_BATCH" 4 >/dev/null \
+    || die "GrpcBody failed to write $BODIES/classifier.grpc"
+fi
+if want_pair cnn onnx; then
+  grpc_tool GrpcBody "$BODIES/resnet18.grpc" resnet18 image "$REQUEST_BATCH" 3 224 224 >/dev/null \
+    || die "GrpcBody failed to write $BODIES/resnet18.grpc"
+fi
 
 max_batch_of() { sed -n 's/^max_batch_size:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$1" | head -1; }
 
 # ----------------------------------------------------------------------------- in-process ceiling
 # TorchScript failures are reported, not fatal (libtorch may be unable to start on this machine).
-TORCH_FAILED=0
+TORCH_FAILED=0 # set by TorchScript and gRPC failures, which do not stop the run
 declare -A ENGINE_IPS ENGINE_BATCH ENGINE_MS ENGINE_NOTE
 engine_bench() { # key model-file max-batch model-dir: the folder with config.yaml (TorchScript)
   local key="$1" file="$2" maxb="$3" dir="$4" out="$WORK/engine-$1.log" args=()
@@ -322,17 +370,24 @@ fi
 # ----------------------------------------------------------------------------- server runs
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
-# start_server repo-dir log-file; sets PORT, SERVER_PID. Returns 0 when ready, 3 when the server
-# runs but is not ready (a model UNAVAILABLE; READY_BODY holds the reason), 4 when it exited during
-# startup, 5 when it was not live in time (START_ERROR says which).
+# start_server repo-dir log-file [grpc]; sets PORT, GRPC_PORT, SERVER_PID. Returns 0 when ready, 3
+# when the server runs but is not ready (a model UNAVAILABLE; READY_BODY holds the reason), 4 when
+# it exited during startup, 5 when it was not live in time (START_ERROR says which). With "grpc"
+# the gRPC API listens on a free port GRPC_PORT (on 127.0.0.1); otherwise on any free port (0), so
+# that nothing else on 8001 gets in the way.
 READY_BODY=""
 START_ERROR=""
 start_server() {
   local repo="$1" slog="$2" deadline code
   PORT="$(free_port)"
+  GRPC_PORT=0
+  if [[ "${3:-}" == grpc ]]; then
+    GRPC_PORT="$(free_port)"
+    while [[ "$GRPC_PORT" == "$PORT" ]]; do GRPC_PORT="$(free_port)"; done
+  fi
   # shellcheck disable=SC2086
   "$JAVA" $JAVA_OPTS -jar "$JAR" --model-repository="$repo" --http-port="$PORT" --http-address=127.0.0.1 \
-    $SERVER_ARGS >"$slog" 2>&1 &
+    --grpc-port="$GRPC_PORT" --grpc-address=127.0.0.1 $SERVER_ARGS >"$slog" 2>&1 &
   SERVER_PID=$!
   deadline=$((SECONDS + READY_TIMEOUT))
   while :; do
@@ -362,11 +417,12 @@ start_server() {
 
 declare -A RES_RPS RES_IPS RES_P50 RES_P90 RES_P99 RES_MEAN RES_ERR RES_NOTE RES_REQS
 is_torch() { [[ "$1" == *-torch ]]; }
-# scenario_failed key message: a TorchScript scenario is reported as not run (the caller returns
-# 0 right after); any other scenario's failure stops the harness.
+is_grpc() { [[ "$1" == *-grpc ]]; }
+# scenario_failed key message: a TorchScript or gRPC scenario is reported as not run (the caller
+# returns 0 right after); any other scenario's failure stops the harness.
 scenario_failed() {
   stop_server
-  if is_torch "$1"; then
+  if is_torch "$1" || is_grpc "$1"; then
     RES_NOTE[$1]="not run: $2"
     TORCH_FAILED=1
     log "scenario $1 failed: $2; going on"
@@ -377,19 +433,23 @@ scenario_failed() {
 run_load() { # key model body repo-dir
   local key="$1" model="$2" body="$3" repo="$4" slog="$WORK/server-$1.log" rc=0
   log "scenario $key: starting the server on $repo"
-  start_server "$repo" "$slog" || rc=$?
+  start_server "$repo" "$slog" "$(is_grpc "$key" && echo grpc)" || rc=$?
   if [[ $rc -eq 4 || $rc -eq 5 ]]; then
     scenario_failed "$key" "$START_ERROR"
     return 0
   fi
   if [[ $rc -eq 3 ]]; then
     stop_server
-    if [[ "$key" == mlp-batching && "$BATCHING" == auto ]]; then
+    if [[ ("$key" == mlp-batching || "$key" == mlp-grpc) && "$BATCHING" == auto ]]; then
       RES_NOTE[$key]="not run: the server refused the config (${READY_BODY% HTTP *})"
       log "scenario $key skipped: server not ready: $READY_BODY"
       return 0
     fi
     scenario_failed "$key" "the server is not ready for $key: ${READY_BODY% HTTP *} (log: ${slog#"$ROOT"/})"
+    return 0
+  fi
+  if is_grpc "$key"; then
+    grpc_load "$key" "$model" "$body"
     return 0
   fi
   local url="http://127.0.0.1:$PORT/v2/models/$model/infer" code hlen="" ctype="application/json"
@@ -450,14 +510,103 @@ run_load() { # key model body repo-dir
   fi
 }
 
+# stats_counts model: "SUCCESS FAIL", the model's inference_stats request counts summed over its
+# versions (GET /v2/models/MODEL/stats), or nothing when that fails.
+stats_counts() {
+  curl -sf "http://127.0.0.1:$PORT/v2/models/$1/stats" | "$PYTHON" -c '
+import json, sys
+stats = json.load(sys.stdin)["model_stats"]
+print(sum(m["inference_stats"]["success"]["count"] for m in stats),
+      sum(m["inference_stats"]["fail"]["count"] for m in stats))' 2>/dev/null || true
+}
+# grpc_load key model body: the server is ready on PORT/GRPC_PORT. One ModelInfer call with a real
+# gRPC client (GrpcSmoke), a warm-up, then the measured h2load run with a per-request log for the
+# percentiles. h2load counts any HTTP 200 as a success, including gRPC errors (grpc-status in the
+# trailers), so the requests the server counted as successful over the measured run (its stats)
+# are compared with h2load's successes: a shortfall is counted as failed requests.
+grpc_load() {
+  local key="$1" model="$2" body="$3" smoke target h2args
+  target="http://127.0.0.1:$GRPC_PORT/inference.GRPCInferenceService/ModelInfer"
+  h2args=(-c "$CONNECTIONS" -m 1 -t "$WRK_THREADS" -d "$body" -H 'content-type: application/grpc' -H 'te: trailers')
+  smoke="$(grpc_tool GrpcSmoke "127.0.0.1:$GRPC_PORT" "$body" 2>&1)" || {
+    printf '%s\n' "$smoke" | tail -20 >&2
+    scenario_failed "$key" "gRPC smoke call to 127.0.0.1:$GRPC_PORT ($model) failed: $(printf '%s' "$smoke" | grep -m1 -E '^FAILED|Exception' | cut -c1-300 | tr '|' ' ')"
+    return 0
+  }
+  log "scenario $key: gRPC on port $GRPC_PORT, smoke call: $smoke"
+  if [[ "$WARMUP" != 0 ]]; then
+    log "scenario $key: warm-up ${WARMUP}s"
+    if ! h2load "${h2args[@]}" -D "$WARMUP" "$target" >"$WORK/h2load-$key-warmup.log" 2>&1; then
+      tail -30 "$WORK/h2load-$key-warmup.log" >&2
+      scenario_failed "$key" "h2load failed (warm-up of $key; log: ${WORK#"$ROOT"/}/h2load-$key-warmup.log)"
+      return 0
+    fi
+  fi
+  local before after
+  before="$(stats_counts "$model")"
+  log "scenario $key: measuring ${DURATION}s, $CONNECTIONS HTTP/2 connections (1 stream each), $WRK_THREADS h2load threads"
+  rm -f "$WORK/h2load-$key.requests"
+  if ! h2load "${h2args[@]}" -D "$DURATION" --log-file="$WORK/h2load-$key.requests" "$target" >"$WORK/h2load-$key.log" 2>&1; then
+    tail -30 "$WORK/h2load-$key.log" >&2
+    scenario_failed "$key" "h2load failed ($key; log: ${WORK#"$ROOT"/}/h2load-$key.log)"
+    return 0
+  fi
+  after="$(stats_counts "$model")"
+  grep -vE '^(progress|Warm-up|Main benchmark|Stopped all)' "$WORK/h2load-$key.log" | sed 's/^/    /' >&2
+  stop_server
+  local line
+  line="$(grep '^requests: ' "$WORK/h2load-$key.log" | tail -1)"
+  if [[ -z "$line" || ! -s "$WORK/h2load-$key.requests" ]]; then
+    scenario_failed "$key" "h2load printed no request counts or wrote no request log (log: ${WORK#"$ROOT"/}/h2load-$key.log)"
+    return 0
+  fi
+  # requests: 18633 total, 18633 started, 18633 done, 18633 succeeded, 0 failed, 0 errored, 0 timeout
+  hfield() { sed -n "s/.* \([0-9]*\) $1.*/\1/p" <<<"$line"; }
+  local done ok failed grpc_failed=-1 served=""
+  done="$(hfield done)"
+  ok="$(hfield succeeded)"
+  failed="$(hfield failed)"
+  if [[ -n "$before" && -n "$after" ]]; then
+    served=$((${after%% *} - ${before%% *}))
+    grpc_failed=$((ok > served ? ok - served : 0))
+  fi
+  local errs=$((failed + (grpc_failed > 0 ? grpc_failed : 0)))
+  RES_REQS[$key]="$done"
+  RES_ERR[$key]="$errs"
+  RES_RPS[$key]="$(awk -v r="$done" -v e="$errs" -v d="$DURATION" 'BEGIN { printf "%.1f", (r - e) / d }')"
+  RES_IPS[$key]="$(awk -v x="${RES_RPS[$key]}" -v b="$REQUEST_BATCH" 'BEGIN { printf "%.1f", x * b }')"
+  # --log-file: start time (µs since the epoch), HTTP status, µs until the end of the response.
+  local pct
+  pct="$(cut -f3 "$WORK/h2load-$key.requests" | sort -n | awk '
+    { v[NR] = $1; sum += $1 }
+    function q(p,  i) { i = int(p * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; return v[i] / 1000 }
+    END { printf "%.2f %.2f %.2f %.2f", sum / NR / 1000, q(0.50), q(0.90), q(0.99) }')"
+  read -r "RES_MEAN[$key]" "RES_P50[$key]" "RES_P90[$key]" "RES_P99[$key]" <<<"$pct"
+  local notes=()
+  if ((failed > 0)); then
+    notes+=("$failed failed requests (non-2xx HTTP status, stream or socket errors; see h2load-$key.log)")
+  fi
+  if ((grpc_failed > 0)); then
+    notes+=("$grpc_failed requests answered HTTP 200 with a gRPC error: h2load counted $ok successes, the server's statistics only $served")
+  elif ((grpc_failed < 0)); then
+    notes+=("the gRPC status of the requests is unchecked: /v2/models/$model/stats could not be read")
+  fi
+  if ((done < 2 * CONNECTIONS)); then
+    notes+=("only $done requests completed in ${DURATION} s with $CONNECTIONS connections: too few for stable numbers, use a longer --duration")
+  fi
+  if ((${#notes[@]} > 0)); then
+    RES_NOTE[$key]="$(IFS=';'; echo "${notes[*]}" | sed 's/;/; /g')"
+  fi
+}
+
 SCENARIOS=()
 if want_pair mlp onnx; then
   SCENARIOS+=(mlp-nobatch)
   if [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-batching); fi
 fi
 if want_pair mlp torch && [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-torch); fi
-if want_pair mlp onnx && [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-binary); fi
-if want_pair cnn onnx; then SCENARIOS+=(cnn cnn-binary); fi
+if want_pair mlp onnx && [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-binary mlp-grpc); fi
+if want_pair cnn onnx; then SCENARIOS+=(cnn cnn-binary cnn-grpc); fi
 if want_pair cnn torch; then SCENARIOS+=(cnn-torch); fi
 ((${#SCENARIOS[@]} > 0)) || die "no scenario selected (--models $MODELS, --engines $ENGINES, --batching $BATCHING)"
 # Request bodies are shared: the TorchScript models take the same inputs (features, image).
@@ -469,6 +618,8 @@ for s in "${SCENARIOS[@]}"; do
     cnn) run_load "$s" resnet18 "$BODIES/resnet18.json" "$REPOS/cnn" ;;
     cnn-binary) run_load "$s" resnet18 "$BODIES/resnet18.bin" "$REPOS/cnn" ;;
     mlp-binary) run_load "$s" classifier "$BODIES/classifier.bin" "$REPOS/mlp-batching" ;;
+    mlp-grpc) run_load "$s" classifier "$BODIES/classifier.grpc" "$REPOS/mlp-batching" ;;
+    cnn-grpc) run_load "$s" resnet18 "$BODIES/resnet18.grpc" "$REPOS/cnn" ;;
     cnn-torch) run_load "$s" resnet18_torch "$BODIES/resnet18.json" "$REPOS/cnn-torch" ;;
   esac
 done
@@ -480,6 +631,8 @@ ram_gib="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 java_version="$("$JAVA" -version 2>&1 | head -1)"
 os_name="$( (. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME") || uname -sr)"
 wrk_version="$({ wrk -v 2>&1 || true; } | head -1 | awk '{ print $1, $2 }')"
+h2load_version=""
+((WANT_GRPC)) && h2load_version="$({ h2load --version 2>&1 || true; } | head -1)"
 ort_jar="$({ tr ':' '\n' <"$CP_FILE" | grep -o 'onnxruntime-[0-9][^/]*\.jar' || true; } | head -1 | sed 's/\.jar$//')"
 torch_native="$({ tr ':' '\n' <"$CP_FILE" | grep -o 'pytorch-native-[a-z0-9]*-[0-9][0-9.]*' || true; } | head -1)"
 djl_engine="$({ tr ':' '\n' <"$CP_FILE" | grep -o 'pytorch-engine-[0-9][^/]*\.jar' || true; } | head -1 | sed 's/\.jar$//')"
@@ -499,13 +652,15 @@ scenario_desc() {
     cnn) echo "cnn: resnet18 (ResNet-18, 3×224×224), $batching" ;;
     cnn-binary) echo "cnn-binary: as cnn, request and response in the binary tensor data extension" ;;
     mlp-binary) echo "mlp-binary: as mlp-batching, request and response in the binary tensor data extension" ;;
+    mlp-grpc) echo "mlp-grpc: as mlp-batching, over gRPC (ModelInfer, \`raw_input_contents\`)" ;;
+    cnn-grpc) echo "cnn-grpc: as cnn, over gRPC (ModelInfer, \`raw_input_contents\`)" ;;
     cnn-torch) echo "cnn-torch: resnet18_torch (the same ResNet-18, same weights), $batching" ;;
   esac
 }
 scenario_engine() { if is_torch "$1"; then echo TorchScript; else echo ONNX; fi; }
 engine_key() {
   case "$1" in
-    cnn | cnn-binary) echo resnet18 ;;
+    cnn | cnn-binary | cnn-grpc) echo resnet18 ;;
     cnn-torch) echo resnet18_torch ;;
     mlp-torch) echo classifier_torch ;;
     *) echo classifier ;;
@@ -550,7 +705,8 @@ report() {
   want_engine torch && echo "| libtorch | $libtorch_desc |"
   [[ -n "$SERVER_ARGS$JAVA_OPTS" ]] && echo "| Server options | JAVA_OPTS=\`${JAVA_OPTS}\`, SERVER_ARGS=\`${SERVER_ARGS}\` |"
   echo "| Load average (1, 5, 15 min) | $LOADAVG_START at the start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) at the end |"
-  echo "| Load generator | $wrk_version, $WRK_THREADS threads, $CONNECTIONS connections, ${WARMUP} s warm-up + ${DURATION} s measured, $REQUEST_BATCH inference(s) per request, JSON bodies |"
+  echo "| Load generator | $wrk_version, $WRK_THREADS threads, $CONNECTIONS connections, ${WARMUP} s warm-up + ${DURATION} s measured, $REQUEST_BATCH inference(s) per request, JSON or binary-extension bodies |"
+  [[ -n "$h2load_version" ]] && echo "| gRPC load generator | $h2load_version, $WRK_THREADS threads, $CONNECTIONS HTTP/2 connections with 1 stream each, ${WARMUP} s warm-up + ${DURATION} s measured, ModelInferRequest with \`raw_input_contents\` (FP32 little-endian) |"
   echo
   echo "The load generator runs on the same machine and shares its $(nproc) cores with the server, so"
   echo "server numbers are lower bounds. In-process: one thread calling \`EngineSession.execute\` in a"
@@ -604,6 +760,12 @@ report() {
   echo "Server inferences/s = successful requests/s × inferences per request. Latencies are wrk's"
   echo "(from send to full response, per request). The ceiling is the engine (ONNX Runtime or"
   echo "libtorch) alone at its best batch size, with no HTTP, JSON or queueing."
+  if ((WANT_GRPC)); then
+    echo "gRPC rows: h2load posts a fixed ModelInferRequest; their percentiles are computed from its"
+    echo "per-request log (\`--log-file\`: time until the end of each response). h2load counts every"
+    echo "HTTP 200 as a success, so one call is first checked with a gRPC client and \"Failed\" adds"
+    echo "the successes h2load saw beyond the server's own success count over the measured run."
+  fi
   if want mlp && want cnn; then
     echo "The MLP is overhead-bound (the model runs in microseconds, so HTTP and JSON dominate); the"
     echo "CNN is compute-bound (the model itself dominates)."
@@ -626,6 +788,6 @@ if [[ "$OUT" != "-" ]]; then
   log "report written to $OUT"
 fi
 if ((TORCH_FAILED)); then
-  log "some TorchScript measurements failed; the report says why (logs in $WORK)"
+  log "some TorchScript or gRPC measurements failed; the report says why (logs in $WORK)"
   exit 1
 fi

@@ -14,6 +14,7 @@ import org.modelserver.runtime.inference.InferenceRequest;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
 import org.modelserver.server.Versions;
+import org.modelserver.server.codec.RawTensors;
 
 /**
  * Turns a {@link ModelInferRequest} into the runtime's {@link InferenceRequest}: names, datatypes,

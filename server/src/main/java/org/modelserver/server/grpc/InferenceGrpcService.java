@@ -35,6 +35,7 @@ import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.inference.InferenceService;
 import org.modelserver.runtime.tensor.Tensor;
 import org.modelserver.server.ServerIdentity;
+import org.modelserver.server.codec.RawTensors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

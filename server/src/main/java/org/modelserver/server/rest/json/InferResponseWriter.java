@@ -9,6 +9,7 @@ import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.HalfFloats;
 import org.modelserver.runtime.tensor.Tensor;
+import org.modelserver.server.codec.RawTensors;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -56,7 +57,7 @@ public final class InferResponseWriter {
     }
     int headerLength = out.size();
     for (Tensor part : binaryParts) {
-      BinaryTensors.write(part, out);
+      RawTensors.write(part, out);
     }
     return new Encoded(out.toByteArray(), headerLength);
   }
@@ -75,7 +76,7 @@ public final class InferResponseWriter {
     if (asBinary) {
       json.writeName("parameters");
       json.writeStartObject();
-      json.writeNumberProperty("binary_data_size", BinaryTensors.size(tensor));
+      json.writeNumberProperty("binary_data_size", RawTensors.size(tensor));
       json.writeEndObject();
     } else {
       json.writeName("data");

@@ -1,4 +1,4 @@
-package org.modelserver.server.grpc;
+package org.modelserver.server.codec;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
@@ -10,18 +10,30 @@ import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.runtime.tensor.Tensor;
 
 /**
- * Tensors to and from the protocol's raw form ({@code raw_input_contents}, {@code
- * raw_output_contents}): the flattened row-major elements, little-endian, without padding; a BYTES
- * element is a 4-byte little-endian length followed by its bytes.
+ * Tensors to and from the protocols' raw form, shared by gRPC ({@code raw_input_contents}, {@code
+ * raw_output_contents}) and REST's binary tensor data extension: the flattened row-major elements,
+ * little-endian, without padding; a BYTES element is a 4-byte little-endian length followed by its
+ * bytes.
  */
-final class RawTensors {
+public final class RawTensors {
   private RawTensors() {}
 
   /** Decodes one input's raw contents, checking its size against the shape and datatype. */
-  static Tensor decode(String name, DataType type, long[] shape, ByteString raw) {
+  public static Tensor decode(String name, DataType type, long[] shape, ByteString raw) {
+    return decode(name, type, shape, raw.asReadOnlyByteBuffer(), "raw_input_contents");
+  }
+
+  /**
+   * Decodes an input's raw bytes (from the buffer's position to its limit).
+   *
+   * @param source where the bytes came from, for messages (e.g. {@code raw_input_contents})
+   */
+  public static Tensor decode(
+      String name, DataType type, long[] shape, ByteBuffer bytes, String source) {
+    ByteBuffer raw = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
     long count = Shape.elementCount(shape);
     if (type == DataType.BYTES) {
-      return decodeBytes(name, shape, count, raw);
+      return decodeBytes(name, shape, count, raw, source);
     }
     long needed;
     try {
@@ -29,13 +41,15 @@ final class RawTensors {
     } catch (ArithmeticException e) {
       needed = -1;
     }
-    if (needed != raw.size()) {
+    if (needed != raw.remaining()) {
       throw ServingException.invalidArgument(
           "input '"
               + name
               + "' has "
-              + raw.size()
-              + " bytes in raw_input_contents but its shape "
+              + raw.remaining()
+              + " bytes in "
+              + source
+              + " but its shape "
               + Shape.format(shape)
               + " of "
               + type
@@ -47,8 +61,9 @@ final class RawTensors {
               + type.byteSize()
               + (type.byteSize() == 1 ? " byte)" : " bytes)"));
     }
+    // One copy into direct memory, which the engines read in place.
     ByteBuffer buffer = Tensor.allocate(type, (int) count);
-    raw.copyTo(buffer);
+    buffer.put(raw);
     buffer.flip();
     if (type == DataType.BOOL) {
       for (int i = 0; i < count; i++) {
@@ -68,21 +83,23 @@ final class RawTensors {
     return Tensor.of(type, shape, buffer);
   }
 
-  private static Tensor decodeBytes(String name, long[] shape, long count, ByteString raw) {
+  private static Tensor decodeBytes(
+      String name, long[] shape, long count, ByteBuffer in, String source) {
     // every element takes at least its 4-byte length: a larger count cannot be in this message
-    if (count < 0 || count > raw.size() / 4) {
+    if (count < 0 || count > in.remaining() / 4) {
       throw ServingException.invalidArgument(
           "input '"
               + name
               + "' has "
-              + raw.size()
-              + " bytes in raw_input_contents, too few for the "
+              + in.remaining()
+              + " bytes in "
+              + source
+              + ", too few for the "
               + (count < 0 ? "more than 2^63" : Long.toString(count))
               + " BYTES elements its shape "
               + Shape.format(shape)
               + " needs (each is a 4-byte little-endian length and its bytes)");
     }
-    ByteBuffer in = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     byte[][] elements = new byte[(int) count][];
     for (int i = 0; i < count; i++) {
       long length = in.remaining() >= 4 ? Integer.toUnsignedLong(in.getInt()) : -1;
@@ -90,7 +107,9 @@ final class RawTensors {
         throw ServingException.invalidArgument(
             "input '"
                 + name
-                + "' raw_input_contents ends inside BYTES element "
+                + "' "
+                + source
+                + " ends inside BYTES element "
                 + i
                 + " of "
                 + count
@@ -103,7 +122,9 @@ final class RawTensors {
       throw ServingException.invalidArgument(
           "input '"
               + name
-              + "' raw_input_contents has "
+              + "' "
+              + source
+              + " has "
               + in.remaining()
               + " bytes after the "
               + count
@@ -115,7 +136,7 @@ final class RawTensors {
   }
 
   /** The raw form of an output tensor. */
-  static ByteString encode(Tensor tensor) {
+  public static ByteString encode(Tensor tensor) {
     if (tensor.dataType() != DataType.BYTES) {
       return ByteString.copyFrom(tensor.data());
     }
@@ -130,5 +151,27 @@ final class RawTensors {
       out.put(element);
     }
     return UnsafeByteOperations.unsafeWrap(out.array()); // ours alone: no copy
+  }
+
+  /** The size of a tensor's raw form. */
+  public static long size(Tensor tensor) {
+    if (tensor.dataType() != DataType.BYTES) {
+      return tensor.data().remaining();
+    }
+    long size = 0;
+    for (byte[] element : tensor.bytesElements()) {
+      size += 4 + element.length;
+    }
+    return size;
+  }
+
+  /** Appends a tensor's raw form. */
+  public static void write(Tensor tensor, java.io.ByteArrayOutputStream out) {
+    ByteString raw = encode(tensor);
+    try {
+      raw.writeTo(out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+    }
   }
 }

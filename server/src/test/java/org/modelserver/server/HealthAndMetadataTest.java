@@ -158,4 +158,22 @@ class HealthAndMetadataTest {
                 + "{\"name\":\"k\",\"datatype\":\"INT64\",\"shape\":[-1,4]}]");
     assertThat(body.get("outputs").get(1).get("datatype").stringValue()).isEqualTo("INT64");
   }
+
+  @Test
+  void configShowsBatchingAndLabels() {
+    JsonNode body = http.get("/v2/models/classifier/config").json();
+    assertThat(body.get("dynamic_batching").get("max_queue_delay_microseconds").longValue())
+        .isZero();
+    assertThat(
+            body.get("dynamic_batching")
+                .get("default_queue_policy")
+                .get("timeout_action")
+                .stringValue())
+        .isEqualTo("REJECT");
+    assertThat(body.get("output").get(0).get("label_filename").stringValue())
+        .isEqualTo("labels.txt");
+    JsonNode tokens = http.get("/v2/models/token_embed/config").json();
+    assertThat(tokens.get("dynamic_batching").get("max_queue_delay_microseconds").longValue())
+        .isEqualTo(100);
+  }
 }

@@ -99,14 +99,63 @@ final class GrpcViews {
               .addAllDims(longs(spec.dims())));
     }
     for (TensorSpec spec : config.outputs()) {
-      proto.addOutput(
+      ModelOutput.Builder output =
           ModelOutput.newBuilder()
               .setName(spec.name())
               .setDataType(dataType(spec))
-              .addAllDims(longs(spec.dims())));
+              .addAllDims(longs(spec.dims()));
+      String labels = config.labelFiles().get(spec.name());
+      if (labels != null) {
+        output.setLabelFilename(labels);
+      }
+      proto.addOutput(output);
     }
     config.defaultModelFilename().ifPresent(proto::setDefaultModelFilename);
+    config.dynamicBatching().ifPresent(batching -> proto.setDynamicBatching(batching(batching)));
+    for (org.modelserver.runtime.repository.InstanceGroup group : config.instanceGroups()) {
+      proto.addInstanceGroup(
+          org.modelserver.grpc.v2.ModelInstanceGroup.newBuilder()
+              .setCount(group.count())
+              .setKind(org.modelserver.grpc.v2.ModelInstanceGroup.Kind.valueOf(group.kind())));
+    }
+    config
+        .parameters()
+        .forEach(
+            (key, value) ->
+                proto.putParameters(
+                    key,
+                    org.modelserver.grpc.v2.ModelParameter.newBuilder()
+                        .setStringValue(value)
+                        .build()));
     return proto.build();
+  }
+
+  private static org.modelserver.grpc.v2.ModelDynamicBatching batching(
+      org.modelserver.runtime.repository.DynamicBatching batching) {
+    org.modelserver.grpc.v2.ModelDynamicBatching.Builder proto =
+        org.modelserver.grpc.v2.ModelDynamicBatching.newBuilder()
+            .addAllPreferredBatchSize(batching.preferredBatchSizes())
+            .setMaxQueueDelayMicroseconds(batching.maxQueueDelayMicros())
+            .setPreserveOrdering(batching.preserveOrdering())
+            .setPriorityLevels(batching.priorityLevels())
+            .setDefaultPriorityLevel(batching.defaultPriorityLevel())
+            .setDefaultQueuePolicy(queuePolicy(batching.defaultQueuePolicy()));
+    batching
+        .priorityQueuePolicies()
+        .forEach((level, policy) -> proto.putPriorityQueuePolicy(level, queuePolicy(policy)));
+    return proto.build();
+  }
+
+  private static org.modelserver.grpc.v2.ModelQueuePolicy queuePolicy(
+      org.modelserver.runtime.repository.QueuePolicy policy) {
+    return org.modelserver.grpc.v2.ModelQueuePolicy.newBuilder()
+        .setTimeoutAction(
+            org.modelserver.grpc.v2.ModelQueuePolicy.TimeoutAction.valueOf(
+                policy.timeoutAction().name()))
+        .setDefaultTimeoutMicroseconds(policy.defaultTimeoutMicros())
+        .setAllowTimeoutOverride(policy.allowTimeoutOverride())
+        .setMaxQueueSize(policy.maxQueueSize())
+        .build();
   }
 
   /**

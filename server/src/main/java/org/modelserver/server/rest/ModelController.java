@@ -9,7 +9,9 @@ import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
+import org.modelserver.runtime.repository.DynamicBatching;
 import org.modelserver.runtime.repository.ModelConfig;
+import org.modelserver.runtime.repository.QueuePolicy;
 import org.modelserver.runtime.repository.TensorSpec;
 import org.modelserver.runtime.repository.VersionPolicy;
 import org.modelserver.server.Versions;
@@ -70,10 +72,27 @@ class ModelController {
     body.put("name", config.name());
     body.put("platform", config.platform().orElse(""));
     body.put("max_batch_size", config.maxBatch());
-    body.put("input", configTensors(config.inputs()));
-    body.put("output", configTensors(config.outputs()));
+    body.put("input", configTensors(config.inputs(), Map.of()));
+    body.put("output", configTensors(config.outputs(), config.labelFiles()));
     body.put("version_policy", versionPolicy(config.versionPolicy()));
     config.defaultModelFilename().ifPresent(file -> body.put("default_model_filename", file));
+    config
+        .dynamicBatching()
+        .ifPresent(batching -> body.put("dynamic_batching", batching(batching)));
+    if (!config.instanceGroups().isEmpty()) {
+      body.put(
+          "instance_group",
+          config.instanceGroups().stream()
+              .map(group -> Map.of("count", group.count(), "kind", group.kind()))
+              .toList());
+    }
+    if (!config.parameters().isEmpty()) {
+      Map<String, Object> parameters = new LinkedHashMap<>();
+      config
+          .parameters()
+          .forEach((key, value) -> parameters.put(key, Map.of("string_value", value)));
+      body.put("parameters", parameters);
+    }
     return body;
   }
 
@@ -96,16 +115,48 @@ class ModelController {
     return list;
   }
 
-  private static List<Map<String, Object>> configTensors(List<TensorSpec> specs) {
+  private static List<Map<String, Object>> configTensors(
+      List<TensorSpec> specs, Map<String, String> labelFiles) {
     List<Map<String, Object>> list = new ArrayList<>();
     for (TensorSpec spec : specs) {
       Map<String, Object> tensor = new LinkedHashMap<>();
       tensor.put("name", spec.name());
       tensor.put("data_type", spec.dataType().configName());
       tensor.put("dims", spec.dims());
+      String labels = labelFiles.get(spec.name());
+      if (labels != null) {
+        tensor.put("label_filename", labels);
+      }
       list.add(tensor);
     }
     return list;
+  }
+
+  private static Map<String, Object> batching(DynamicBatching batching) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("preferred_batch_size", batching.preferredBatchSizes());
+    body.put("max_queue_delay_microseconds", batching.maxQueueDelayMicros());
+    body.put("preserve_ordering", batching.preserveOrdering());
+    body.put("priority_levels", batching.priorityLevels());
+    body.put("default_priority_level", batching.defaultPriorityLevel());
+    body.put("default_queue_policy", queuePolicy(batching.defaultQueuePolicy()));
+    Map<String, Object> levels = new LinkedHashMap<>();
+    batching
+        .priorityQueuePolicies()
+        .forEach((level, policy) -> levels.put(Integer.toString(level), queuePolicy(policy)));
+    if (!levels.isEmpty()) {
+      body.put("priority_queue_policy", levels);
+    }
+    return body;
+  }
+
+  private static Map<String, Object> queuePolicy(QueuePolicy policy) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("timeout_action", policy.timeoutAction().name());
+    body.put("default_timeout_microseconds", policy.defaultTimeoutMicros());
+    body.put("allow_timeout_override", policy.allowTimeoutOverride());
+    body.put("max_queue_size", policy.maxQueueSize());
+    return body;
   }
 
   private static Map<String, Object> versionPolicy(VersionPolicy policy) {

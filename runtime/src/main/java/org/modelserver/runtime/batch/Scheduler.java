@@ -56,6 +56,7 @@ public final class Scheduler implements AutoCloseable {
   private long wakeupAt = Long.MAX_VALUE;
   private long sequence;
   private int queued;
+  private int retired;
   private boolean closed;
   private Runnable onClose = () -> {};
 
@@ -497,10 +498,12 @@ public final class Scheduler implements AutoCloseable {
     List<Batch> batches;
     lock.lock();
     try {
-      idle.addLast(session);
       if (closed) {
+        // Closed while this batch ran: the instance is freed now that nothing runs on it.
+        retire(List.of(session));
         return null;
       }
+      idle.addLast(session);
       batches = formBatches(clock.nanoTime(), expired);
     } finally {
       lock.unlock();
@@ -615,7 +618,11 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** Fails every queued request and closes the instances. */
+  /**
+   * Refuses new requests, fails every queued one, and closes the instances: at once when idle,
+   * otherwise as soon as their running batch completes. Safe to call from any thread, including one
+   * running a batch of this scheduler.
+   */
   @Override
   public void close() {
     List<InferenceJob> waiting = new ArrayList<>();
@@ -640,7 +647,26 @@ public final class Scheduler implements AutoCloseable {
       lock.unlock();
     }
     fail(waiting, ServingException.unavailable("model '" + model + "' was unloaded"));
-    instances.forEach(EngineSession::close);
-    onClose.run();
+    lock.lock();
+    try {
+      // Idle instances close now; an instance running a batch closes when the batch is done, so
+      // native memory is never freed under a running execution.
+      List<EngineSession> free = new ArrayList<>(idle);
+      idle.clear();
+      retire(free);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Closes instances that nothing runs on; the last one shuts the executor down. */
+  private void retire(List<EngineSession> sessions) {
+    for (EngineSession session : sessions) {
+      session.close();
+      retired++;
+    }
+    if (retired == instances.size() && !sessions.isEmpty()) {
+      onClose.run();
+    }
   }
 }

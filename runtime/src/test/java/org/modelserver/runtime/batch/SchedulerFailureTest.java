@@ -158,6 +158,25 @@ class SchedulerFailureTest {
   }
 
   @Test
+  void aRunningInstanceIsClosedOnlyAfterItsBatchCompletes() {
+    try (SchedulerHarness h = new SchedulerHarness(mixedConfig(8, batching(0)), mixedSession)) {
+      List<Boolean> closedWhileRunning = new ArrayList<>();
+      h.instance()
+          .onNextExecute(
+              () -> {
+                h.scheduler.close();
+                closedWhileRunning.add(h.instance().isClosed());
+              });
+      Request running = mixed(1, 1);
+      CompletableFuture<Map<String, Tensor>> first = h.submit(running);
+
+      assertMixedOutputs(running, first.join());
+      assertThat(closedWhileRunning).containsExactly(false);
+      assertThat(h.instance().isClosed()).isTrue();
+    }
+  }
+
+  @Test
   void submitAfterCloseIsRefusedWithUnavailable() {
     SchedulerHarness h = new SchedulerHarness(mixedConfig(8, batching(0)), mixedSession);
     h.close();

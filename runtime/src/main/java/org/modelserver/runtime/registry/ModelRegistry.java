@@ -28,6 +28,36 @@ public final class ModelRegistry implements AutoCloseable {
     return models.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();
   }
 
+  /**
+   * Triton's repository index: every model version with its state and reason, sorted by name and
+   * version; a model with no version folders appears once, without a version.
+   *
+   * @param readyOnly list only READY versions
+   */
+  public List<IndexEntry> index(boolean readyOnly) {
+    List<IndexEntry> entries = new java.util.ArrayList<>();
+    for (Model model : models()) {
+      if (model.versions().isEmpty()) {
+        if (!readyOnly) {
+          entries.add(
+              new IndexEntry(model.name(), "", ModelState.UNAVAILABLE, model.unavailableReason()));
+        }
+        continue;
+      }
+      for (ModelVersion version : model.versions().values()) {
+        if (!readyOnly || version.isReady()) {
+          entries.add(
+              new IndexEntry(
+                  model.name(),
+                  Long.toString(version.version()),
+                  version.state(),
+                  version.reason()));
+        }
+      }
+    }
+    return entries;
+  }
+
   /** Whether every known model has all its selected versions READY. */
   public boolean allReady() {
     Collection<Model> all = models.values();

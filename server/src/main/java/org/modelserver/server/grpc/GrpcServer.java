@@ -1,6 +1,7 @@
 package org.modelserver.server.grpc;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.runtime.inference.InferenceService;
 import org.modelserver.runtime.registry.ModelRegistry;
+import org.modelserver.server.security.ManagementAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -31,6 +33,7 @@ public class GrpcServer implements SmartLifecycle {
   private final InferenceService inference;
   private final ModelRegistry registry;
   private final String version;
+  private final ManagementAccess access;
   private HealthStatusManager health;
   private volatile Server server;
 
@@ -38,7 +41,9 @@ public class GrpcServer implements SmartLifecycle {
       GrpcOptions options,
       InferenceService inference,
       ModelRegistry registry,
-      @Value("${modelserver.build-version:dev}") String version) {
+      @Value("${modelserver.build-version:dev}") String version,
+      ManagementAccess access) {
+    this.access = access;
     this.options = options;
     this.inference = inference;
     this.registry = registry;
@@ -56,7 +61,10 @@ public class GrpcServer implements SmartLifecycle {
     Server built =
         NettyServerBuilder.forAddress(address)
             .maxInboundMessageSize((int) options.maxMessageSize().toBytes())
-            .addService(new InferenceGrpcService(inference, views, version))
+            .addService(
+                ServerInterceptors.intercept(
+                    new InferenceGrpcService(inference, views, version),
+                    new ManagementInterceptor(access)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(reflectionV1Alpha())

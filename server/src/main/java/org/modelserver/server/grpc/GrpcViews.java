@@ -17,6 +17,7 @@ import org.modelserver.grpc.v2.RepositoryIndexResponse.ModelIndex;
 import org.modelserver.grpc.v2.StatisticDuration;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.registry.IndexEntry;
 import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
@@ -194,28 +195,13 @@ final class GrpcViews {
    */
   RepositoryIndexResponse index(boolean readyOnly) {
     RepositoryIndexResponse.Builder response = RepositoryIndexResponse.newBuilder();
-    for (Model model : registry.models()) {
-      if (model.versions().isEmpty()) {
-        if (!readyOnly) {
-          response.addModels(
-              ModelIndex.newBuilder()
-                  .setName(model.name())
-                  .setState("UNAVAILABLE")
-                  .setReason(model.unavailableReason()));
-        }
-        continue;
-      }
-      for (ModelVersion version : model.versions().values()) {
-        if (readyOnly && !version.isReady()) {
-          continue;
-        }
-        response.addModels(
-            ModelIndex.newBuilder()
-                .setName(model.name())
-                .setVersion(Long.toString(version.version()))
-                .setState(version.state().name())
-                .setReason(version.reason()));
-      }
+    for (IndexEntry entry : registry.index(readyOnly)) {
+      response.addModels(
+          ModelIndex.newBuilder()
+              .setName(entry.name())
+              .setVersion(entry.version())
+              .setState(entry.state().name())
+              .setReason(entry.reason()));
     }
     return response.build();
   }

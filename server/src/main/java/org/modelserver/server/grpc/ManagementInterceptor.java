@@ -1,0 +1,48 @@
+package org.modelserver.server.grpc;
+
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Optional;
+import org.modelserver.server.security.ManagementAccess;
+
+/** Applies {@link ManagementAccess} to the repository RPCs of the inference service. */
+final class ManagementInterceptor implements ServerInterceptor {
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final ManagementAccess access;
+
+  ManagementInterceptor(ManagementAccess access) {
+    this.access = access;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    String method = call.getMethodDescriptor().getBareMethodName();
+    if (method == null || !method.startsWith("Repository")) {
+      return next.startCall(call, headers);
+    }
+    SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    String address =
+        remote instanceof InetSocketAddress inet && inet.getAddress() != null
+            ? inet.getAddress().getHostAddress()
+            : null;
+    Optional<ManagementAccess.Denial> denial = access.check(address, headers.get(AUTHORIZATION));
+    if (denial.isEmpty()) {
+      return next.startCall(call, headers);
+    }
+    Status status =
+        denial.get() == ManagementAccess.Denial.UNAUTHENTICATED
+            ? Status.UNAUTHENTICATED
+            : Status.PERMISSION_DENIED;
+    call.close(status.withDescription(ManagementAccess.message(denial.get())), new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+}

@@ -155,6 +155,14 @@ class ManagementSecurityTest {
       HttpTestClient http = new HttpTestClient(TestRepos.port(server));
       assertThat(http.post(INDEX, "{\"ready\":\"yes\"}").status()).isEqualTo(400);
       assertThat(http.post(INDEX, "{\"colour\":true}").error()).contains("unknown field 'colour'");
+      assertThat(http.post(INDEX, "[1]").error()).contains("JSON object");
+      HttpTestClient.Reply form =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://localhost:" + TestRepos.port(server) + INDEX))
+                  .header("Content-Type", "application/x-www-form-urlencoded")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"ready\":true}")));
+      assertThat(form.status()).as("curl -d sends a form content type").isEqualTo(200);
       JsonNode ready = http.post(INDEX, "{\"ready\":true}").json();
       assertThat(ready.size()).isPositive();
       ready.forEach(row -> assertThat(row.get("state").stringValue()).isEqualTo("READY"));

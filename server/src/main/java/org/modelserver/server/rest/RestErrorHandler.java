@@ -83,7 +83,11 @@ class RestErrorHandler {
 
   @ExceptionHandler(HttpMediaTypeException.class)
   ResponseEntity<Map<String, String>> mediaType(HttpMediaTypeException e) {
-    return body(HttpStatus.NOT_ACCEPTABLE, "unsupported media type: " + e.getMessage());
+    HttpStatus status =
+        e instanceof org.springframework.web.HttpMediaTypeNotAcceptableException
+            ? HttpStatus.NOT_ACCEPTABLE
+            : HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+    return body(status, "unsupported media type: " + e.getMessage());
   }
 
   @ExceptionHandler(AsyncRequestTimeoutException.class)

@@ -16,15 +16,12 @@ import java.util.concurrent.atomic.LongAdder;
  * the compute durations of the batch it ran in. Per execution: {@code execution_count} and {@code
  * batch_stats} by batch size. {@code inference_count} counts inferences (batch rows), not requests.
  */
-public final class ModelStatistics {
+public final class ModelStatistics extends ComputeDurations {
   private final String model;
   private final long version;
   private final Duration success = new Duration();
   private final Duration fail = new Duration();
   private final Duration queue = new Duration();
-  private final Duration computeInput = new Duration();
-  private final Duration computeInfer = new Duration();
-  private final Duration computeOutput = new Duration();
   private final LongAdder inferenceCount = new LongAdder();
   private final LongAdder executionCount = new LongAdder();
   private final AtomicLong lastInferenceMillis = new AtomicLong();
@@ -70,9 +67,7 @@ public final class ModelStatistics {
       int rows, long queueNs, long inputNs, long inferNs, long outputNs, long requestNs) {
     success.add(requestNs);
     queue.add(queueNs);
-    computeInput.add(inputNs);
-    computeInfer.add(inferNs);
-    computeOutput.add(outputNs);
+    addCompute(inputNs, inferNs, outputNs);
     inferenceCount.add(rows);
     lastInferenceMillis.set(System.currentTimeMillis());
   }
@@ -85,10 +80,7 @@ public final class ModelStatistics {
   /** One execution of a batch of {@code batchSize} rows. */
   public void executed(int batchSize, long inputNs, long inferNs, long outputNs) {
     executionCount.increment();
-    BatchStats stats = batches.computeIfAbsent(batchSize, BatchStats::new);
-    stats.computeInput().add(inputNs);
-    stats.computeInfer().add(inferNs);
-    stats.computeOutput().add(outputNs);
+    batches.computeIfAbsent(batchSize, BatchStats::new).addCompute(inputNs, inferNs, outputNs);
   }
 
   public Duration success() {
@@ -101,18 +93,6 @@ public final class ModelStatistics {
 
   public Duration queue() {
     return queue;
-  }
-
-  public Duration computeInput() {
-    return computeInput;
-  }
-
-  public Duration computeInfer() {
-    return computeInfer;
-  }
-
-  public Duration computeOutput() {
-    return computeOutput;
   }
 
   public long inferenceCount() {

@@ -9,6 +9,7 @@ import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.runtime.stats.BatchStats;
+import org.modelserver.runtime.stats.ComputeDurations;
 import org.modelserver.runtime.stats.Duration;
 import org.modelserver.runtime.stats.ModelStatistics;
 import org.modelserver.server.Versions;
@@ -62,15 +63,19 @@ class StatisticsController {
     return Map.of("model_stats", stats);
   }
 
+  private static void putCompute(Map<String, Object> target, ComputeDurations compute) {
+    target.put("compute_input", duration(compute.computeInput()));
+    target.put("compute_infer", duration(compute.computeInfer()));
+    target.put("compute_output", duration(compute.computeOutput()));
+  }
+
   private static Map<String, Object> modelStat(
       String name, long version, ModelStatistics statistics) {
     Map<String, Object> inference = new LinkedHashMap<>();
     inference.put("success", duration(statistics.success()));
     inference.put("fail", duration(statistics.fail()));
     inference.put("queue", duration(statistics.queue()));
-    inference.put("compute_input", duration(statistics.computeInput()));
-    inference.put("compute_infer", duration(statistics.computeInfer()));
-    inference.put("compute_output", duration(statistics.computeOutput()));
+    putCompute(inference, statistics);
     // there is no response cache: hits and misses are always zero
     inference.put("cache_hit", duration(0, 0));
     inference.put("cache_miss", duration(0, 0));
@@ -79,9 +84,7 @@ class StatisticsController {
     for (BatchStats batch : statistics.batchStats().values()) {
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("batch_size", batch.batchSize());
-      entry.put("compute_input", duration(batch.computeInput()));
-      entry.put("compute_infer", duration(batch.computeInfer()));
-      entry.put("compute_output", duration(batch.computeOutput()));
+      putCompute(entry, batch);
       batches.add(entry);
     }
 

@@ -51,15 +51,14 @@ public enum DataType {
     return configName;
   }
 
+  /** The data type with exactly this protocol name (the protocol's names are case-sensitive). */
   public static Optional<DataType> fromProtocolName(String name) {
-    if (name == null) {
-      return Optional.empty();
+    for (DataType type : values()) {
+      if (type.name().equals(name)) {
+        return Optional.of(type);
+      }
     }
-    try {
-      return Optional.of(valueOf(name.toUpperCase(Locale.ROOT)));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
+    return Optional.empty();
   }
 
   public static Optional<DataType> fromConfigName(String name) {

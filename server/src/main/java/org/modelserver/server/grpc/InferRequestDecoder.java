@@ -123,7 +123,6 @@ final class InferRequestDecoder {
 
   private static DataType datatype(String datatype, String name) {
     return DataType.fromProtocolName(datatype)
-        .filter(type -> type.protocolName().equals(datatype))
         .orElseThrow(
             () ->
                 ServingException.invalidArgument(

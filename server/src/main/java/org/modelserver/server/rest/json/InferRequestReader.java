@@ -246,7 +246,6 @@ public final class InferRequestReader {
 
   private static DataType datatype(JsonNode node, String name) {
     return DataType.fromProtocolName(node.isString() ? node.stringValue() : null)
-        .filter(t -> t.protocolName().equals(node.stringValue()))
         .orElseThrow(
             () ->
                 ServingException.invalidArgument(

@@ -24,7 +24,20 @@ class RequestBodies {
       throw tooLarge(declared + " bytes");
     }
     try (InputStream in = request.getInputStream()) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 1024);
+      if (declared >= 0) {
+        // The usual case: the length is known, so read straight into an array of that size.
+        byte[] body = in.readNBytes((int) declared);
+        if (body.length < declared) {
+          throw ServingException.invalidArgument(
+              "the request body ended after "
+                  + body.length
+                  + " of its declared "
+                  + declared
+                  + " bytes");
+        }
+        return body;
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
       byte[] chunk = new byte[16 * 1024];
       long total = 0;
       int read;

@@ -253,15 +253,17 @@ IDENTITY_TYPES = [
 ]
 
 
-def build_identity_types():
+def build_identity(graph_name, types):
+    """One Identity node per (prefix, element type): input <prefix>_in -> output <prefix>_out,
+    both of shape [batch, n]."""
     inputs, outputs, nodes = [], [], []
-    for prefix, elem_type in IDENTITY_TYPES:
+    for prefix, elem_type in types:
         in_name, out_name = prefix + "_in", prefix + "_out"
         inputs.append(helper.make_tensor_value_info(in_name, elem_type, ["batch", "n"]))
         outputs.append(helper.make_tensor_value_info(out_name, elem_type, ["batch", "n"]))
         nodes.append(helper.make_node("Identity", [in_name], [out_name],
                                       name="identity_" + prefix))
-    graph = helper.make_graph(nodes, "identity_types", inputs, outputs)
+    graph = helper.make_graph(nodes, graph_name, inputs, outputs)
     model = helper.make_model(
         graph,
         producer_name="export_models.py",
@@ -271,24 +273,15 @@ def build_identity_types():
     return model
 
 
+def build_identity_types():
+    return build_identity("identity_types", IDENTITY_TYPES)
+
+
 def build_identity_half():
     """FP16 and BF16 identities: these types travel only in binary (REST extension, gRPC raw),
     so the model has no JSON reference.json; the tests build binary requests themselves."""
-    inputs, outputs, nodes = [], [], []
-    for prefix, elem_type in (("fp16", TensorProto.FLOAT16), ("bf16", TensorProto.BFLOAT16)):
-        in_name, out_name = prefix + "_in", prefix + "_out"
-        inputs.append(helper.make_tensor_value_info(in_name, elem_type, ["batch", "n"]))
-        outputs.append(helper.make_tensor_value_info(out_name, elem_type, ["batch", "n"]))
-        nodes.append(helper.make_node("Identity", [in_name], [out_name],
-                                      name="identity_" + prefix))
-    graph = helper.make_graph(nodes, "identity_half", inputs, outputs)
-    model = helper.make_model(
-        graph,
-        producer_name="export_models.py",
-        opset_imports=[helper.make_opsetid("", OPSET)],
-    )
-    model.ir_version = 8
-    return model
+    return build_identity(
+        "identity_half", (("fp16", TensorProto.FLOAT16), ("bf16", TensorProto.BFLOAT16)))
 
 
 # ---------------------------------------------------------------------------

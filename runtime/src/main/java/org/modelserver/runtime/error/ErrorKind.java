@@ -8,6 +8,11 @@ public enum ErrorKind {
   INVALID_ARGUMENT,
   /** The model or version does not exist. */
   NOT_FOUND,
+  /**
+   * The request conflicts with the server's state or configuration (a version that already exists,
+   * a management call the model control mode does not allow); repeating it unchanged will fail.
+   */
+  CONFLICT,
   /** The model exists but cannot serve now (not loaded, failed to load, unloading). */
   UNAVAILABLE,
   /** The request is larger than a configured size limit. */

@@ -28,6 +28,10 @@ public class ServingException extends RuntimeException {
     return new ServingException(ErrorKind.NOT_FOUND, message);
   }
 
+  public static ServingException conflict(String message) {
+    return new ServingException(ErrorKind.CONFLICT, message);
+  }
+
   public static ServingException unavailable(String message) {
     return new ServingException(ErrorKind.UNAVAILABLE, message);
   }

@@ -23,6 +23,7 @@ final class GrpcStatuses {
     return switch (e.kind()) {
       case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
       case NOT_FOUND -> Status.Code.NOT_FOUND;
+      case CONFLICT -> Status.Code.FAILED_PRECONDITION;
       case TOO_LARGE -> Status.Code.RESOURCE_EXHAUSTED;
       // not ready, a full queue and a queue timeout: retrying later may succeed
       case UNAVAILABLE, CAPACITY_EXCEEDED -> Status.Code.UNAVAILABLE;

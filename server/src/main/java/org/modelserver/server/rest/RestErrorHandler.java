@@ -32,6 +32,7 @@ class RestErrorHandler {
       case INVALID_ARGUMENT -> HttpStatus.BAD_REQUEST;
       case NOT_FOUND -> HttpStatus.NOT_FOUND;
       case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
+      case CONFLICT -> HttpStatus.CONFLICT;
       case UNAVAILABLE, CAPACITY_EXCEEDED -> HttpStatus.SERVICE_UNAVAILABLE;
       case INTERNAL -> HttpStatus.INTERNAL_SERVER_ERROR;
     };

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.modelserver.runtime.batch.Scheduler;
+import org.modelserver.runtime.batch.SchedulerDrainingException;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.ModelRegistry;
@@ -29,6 +30,23 @@ public final class InferenceService {
    * act on; it completes exactly once.
    */
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
+    CompletableFuture<InferenceResponse> first = attempt(request);
+    if (!first.isCompletedExceptionally()) {
+      return first;
+    }
+    // A version swapped out between resolving and submitting refuses at once; the request goes to
+    // the version that replaced it. Only this synchronous refusal is retried: nothing ran yet.
+    try {
+      first.getNow(null);
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof SchedulerDrainingException) {
+        return attempt(request);
+      }
+    }
+    return first;
+  }
+
+  private CompletableFuture<InferenceResponse> attempt(InferenceRequest request) {
     ModelVersion version;
     try {
       version = registry.resolve(request.modelName(), request.version());

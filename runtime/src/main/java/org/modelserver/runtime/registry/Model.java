@@ -8,27 +8,55 @@ import java.util.TreeMap;
 
 /**
  * A model and the versions its version policy selected, each READY or UNAVAILABLE. A problem with
- * the model as a whole (an unreadable config, no versions) is its {@link #problem()}.
+ * the model as a whole (an unreadable config, no versions, a reload that failed while older
+ * versions keep serving) is its {@link #problem()}. Immutable: every change makes a new model.
  */
 public final class Model implements AutoCloseable {
   private final String name;
   private final String problem;
   private final NavigableMap<Long, ModelVersion> versions;
+  private final Long pinned;
+  private final boolean unloaded;
 
-  private Model(String name, String problem, NavigableMap<Long, ModelVersion> versions) {
+  private Model(
+      String name,
+      String problem,
+      NavigableMap<Long, ModelVersion> versions,
+      Long pinned,
+      boolean unloaded) {
     this.name = Objects.requireNonNull(name, "name");
-    this.problem = problem;
+    this.problem = Objects.requireNonNull(problem, "problem");
     this.versions = Collections.unmodifiableNavigableMap(new TreeMap<>(versions));
+    this.pinned = pinned;
+    this.unloaded = unloaded;
   }
 
   public static Model of(String name, NavigableMap<Long, ModelVersion> versions) {
-    return new Model(name, "", versions);
+    return new Model(name, "", versions, null, false);
   }
 
-  /** A model none of whose versions can load, for a reason that applies to all of them. */
+  /**
+   * A model with a problem that applies to all of it; its versions are either failed ones, or older
+   * ones that keep serving because a reload failed.
+   */
   public static Model failed(
       String name, String problem, NavigableMap<Long, ModelVersion> versions) {
-    return new Model(name, Objects.requireNonNull(problem, "problem"), versions);
+    return new Model(name, problem, versions, null, false);
+  }
+
+  /** A model an operator unloaded: known, serving nothing. */
+  public static Model unloaded(String name) {
+    return new Model(
+        name,
+        "unloaded; load it again with POST /v2/repository/models/" + name + "/load",
+        new TreeMap<>(),
+        null,
+        true);
+  }
+
+  /** The same model whose default version is {@code version} while that version is READY. */
+  public Model withPin(Optional<Long> version) {
+    return new Model(name, problem, versions, version.orElse(null), unloaded);
   }
 
   public String name() {
@@ -48,8 +76,27 @@ public final class Model implements AutoCloseable {
     return Optional.ofNullable(versions.get(number));
   }
 
-  /** The version a request without a version goes to: the newest READY one. */
+  /** The version operators pinned as the default, if any. */
+  public Optional<Long> pinned() {
+    return Optional.ofNullable(pinned);
+  }
+
+  /** Whether an operator unloaded this model. */
+  public boolean isUnloaded() {
+    return unloaded;
+  }
+
+  /**
+   * The version a request without a version goes to: the pinned one while it is READY, else the
+   * newest READY one.
+   */
   public Optional<ModelVersion> defaultVersion() {
+    if (pinned != null) {
+      ModelVersion version = versions.get(pinned);
+      if (version != null && version.isReady()) {
+        return Optional.of(version);
+      }
+    }
     for (ModelVersion version : versions.descendingMap().values()) {
       if (version.isReady()) {
         return Optional.of(version);

@@ -46,22 +46,15 @@ public final class ModelLoader {
   public Model load(ModelSource source) {
     ModelConfig config;
     try {
-      config = parser.read(source.name(), source.dir());
+      config = readConfig(source, Optional.empty());
     } catch (ModelConfigException e) {
-      return failed(source, "invalid config: " + e.getMessage());
-    } catch (RuntimeException e) {
-      log.warn("Unexpected failure reading the config of {}", source.name(), e);
-      return failed(source, "invalid config: " + e);
+      return failed(source, e.getMessage());
     }
-    if (source.versions().isEmpty()) {
-      return failed(
-          source, "no version folders: expected " + source.name() + "/<positive integer>/");
-    }
-    SortedSet<Long> selected = config.versionPolicy().select(source.versions().navigableKeySet());
-    if (selected.isEmpty()) {
-      return failed(
-          source,
-          "version_policy selects none of the versions present " + source.versions().keySet());
+    SortedSet<Long> selected;
+    try {
+      selected = select(source, config);
+    } catch (ModelLoadException e) {
+      return failed(source, e.getMessage());
     }
     NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
     for (Long number : selected) {
@@ -71,7 +64,48 @@ public final class ModelLoader {
     return Model.of(source.name(), versions);
   }
 
-  private ModelVersion loadVersion(String name, long number, Path dir, ModelConfig config) {
+  /**
+   * The model's config: {@code override} (Triton's {@code parameters.config} JSON of a load
+   * request) when given, else the folder's config file.
+   *
+   * @throws ModelConfigException saying what is wrong, prefixed "invalid config: "
+   */
+  public ModelConfig readConfig(ModelSource source, Optional<String> override) {
+    try {
+      return override.isPresent()
+          ? parser.parse(source.name(), override.get(), true, "parameters.config")
+          : parser.read(source.name(), source.dir());
+    } catch (ModelConfigException e) {
+      throw new ModelConfigException("invalid config: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      log.warn("Unexpected failure reading the config of {}", source.name(), e);
+      throw new ModelConfigException("invalid config: " + e, e);
+    }
+  }
+
+  /**
+   * The versions the config's version policy selects among the folder's.
+   *
+   * @throws ModelLoadException when there are none
+   */
+  public SortedSet<Long> select(ModelSource source, ModelConfig config) {
+    if (source.versions().isEmpty()) {
+      throw new ModelLoadException(
+          "no version folders: expected " + source.name() + "/<positive integer>/");
+    }
+    SortedSet<Long> selected = config.versionPolicy().select(source.versions().navigableKeySet());
+    if (selected.isEmpty()) {
+      throw new ModelLoadException(
+          "version_policy selects none of the versions present " + source.versions().keySet());
+    }
+    return selected;
+  }
+
+  /**
+   * Loads one version folder; never throws for a bad model, which becomes an UNAVAILABLE version
+   * with the reason.
+   */
+  public ModelVersion loadVersion(String name, long number, Path dir, ModelConfig config) {
     try {
       Optional<String> platform = config.platform().or(() -> Platforms.inferFrom(dir));
       if (platform.isEmpty() && Platforms.hasSeveralModelFiles(dir)) {

@@ -1,6 +1,5 @@
 package org.modelserver.runtime.registry;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +16,19 @@ public final class ModelRegistry implements AutoCloseable {
     if (previous != null && previous != model) {
       previous.close();
     }
+  }
+
+  /**
+   * Makes {@code model} the one requests resolve to, atomically, and hands back the model it
+   * replaced without closing it: the caller drains what the new model no longer uses.
+   */
+  public Optional<Model> swap(Model model) {
+    return Optional.ofNullable(models.put(model.name(), model));
+  }
+
+  /** Forgets a model without closing it; the caller drains its versions. */
+  public Optional<Model> remove(String name) {
+    return Optional.ofNullable(models.remove(name));
   }
 
   public Optional<Model> find(String name) {
@@ -39,6 +51,7 @@ public final class ModelRegistry implements AutoCloseable {
     for (Model model : models()) {
       if (model.versions().isEmpty()) {
         if (!readyOnly) {
+          // An unloaded model or one that never loaded: Triton lists it without a version.
           entries.add(
               new IndexEntry(model.name(), "", ModelState.UNAVAILABLE, model.unavailableReason()));
         }
@@ -46,22 +59,32 @@ public final class ModelRegistry implements AutoCloseable {
       }
       for (ModelVersion version : model.versions().values()) {
         if (!readyOnly || version.isReady()) {
+          // A READY version kept because a reload failed says why it is still the one serving.
+          String reason =
+              version.isReady() && !model.problem().isEmpty()
+                  ? "still serving; " + model.problem()
+                  : version.reason();
           entries.add(
               new IndexEntry(
-                  model.name(),
-                  Long.toString(version.version()),
-                  version.state(),
-                  version.reason()));
+                  model.name(), Long.toString(version.version()), version.state(), reason));
         }
       }
     }
     return entries;
   }
 
-  /** Whether every known model has all its selected versions READY. */
+  /**
+   * Whether the server is ready: every model has a version serving, except models an operator
+   * unloaded. A model whose newest upload failed while an older version serves counts as ready, so
+   * one bad upload does not take the server out of a load balancer.
+   */
   public boolean allReady() {
-    Collection<Model> all = models.values();
-    return all.stream().allMatch(Model::isFullyReady);
+    return notReady().isEmpty();
+  }
+
+  /** The models that keep the server from being ready (see {@link #allReady()}). */
+  public List<Model> notReady() {
+    return models().stream().filter(m -> !m.isUnloaded() && !m.isReady()).toList();
   }
 
   /**

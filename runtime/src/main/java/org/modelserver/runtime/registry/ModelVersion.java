@@ -105,6 +105,16 @@ public final class ModelVersion implements AutoCloseable {
     return statistics;
   }
 
+  /**
+   * Stops admitting requests, lets the admitted ones finish, then frees the instances; the future
+   * completes once they are freed.
+   */
+  public java.util.concurrent.CompletableFuture<Void> drain() {
+    return scheduler == null
+        ? java.util.concurrent.CompletableFuture.completedFuture(null)
+        : scheduler.drain();
+  }
+
   @Override
   public void close() {
     if (scheduler != null) {

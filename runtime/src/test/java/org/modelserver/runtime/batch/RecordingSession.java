@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.engine.ModelSignature;
 import org.modelserver.runtime.tensor.Tensor;
@@ -19,7 +20,7 @@ import org.modelserver.runtime.tensor.Tensor;
  * submit more requests while this instance is busy), hold calls at a gate until the test opens it
  * (a busy instance, with real threads), or fail its next call.
  *
- * <p>Closing it does not close the real session, which the test class owns.
+ * <p>Closing it does not close the real session, which the test class owns; it counts the closes.
  */
 final class RecordingSession implements EngineSession {
 
@@ -81,8 +82,9 @@ final class RecordingSession implements EngineSession {
   private final Log log;
   private final ArrayDeque<Runnable> hooks = new ArrayDeque<>();
   private final ArrayDeque<RuntimeException> failures = new ArrayDeque<>();
+  private final AtomicInteger closes = new AtomicInteger();
   private CountDownLatch gate;
-  private volatile boolean closed;
+  private volatile RuntimeException closeFailure;
 
   RecordingSession(String name, EngineSession delegate, Log log) {
     this.name = name;
@@ -103,7 +105,17 @@ final class RecordingSession implements EngineSession {
   }
 
   boolean isClosed() {
-    return closed;
+    return closes.get() > 0;
+  }
+
+  /** Makes every later {@link #close()} throw {@code failure} (after counting the call). */
+  void failOnClose(RuntimeException failure) {
+    closeFailure = failure;
+  }
+
+  /** How many times {@link #close()} was called. */
+  int closeCount() {
+    return closes.get();
   }
 
   /** Runs {@code hook} at the start of the next call, on the calling thread, before executing. */
@@ -169,6 +181,10 @@ final class RecordingSession implements EngineSession {
 
   @Override
   public void close() {
-    closed = true;
+    closes.incrementAndGet();
+    RuntimeException failure = closeFailure;
+    if (failure != null) {
+      throw failure;
+    }
   }
 }

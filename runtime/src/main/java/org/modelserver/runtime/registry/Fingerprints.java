@@ -1,0 +1,127 @@
+package org.modelserver.runtime.registry;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.modelserver.runtime.repository.ModelSource;
+
+/**
+ * Digests of what loading a model reads, from file names, sizes, modification times and file
+ * identities (inode), so that a changed, replaced or added file changes the digest without reading
+ * model bytes. Hidden files and folders are left out, as the repository scan leaves them out.
+ */
+final class Fingerprints {
+  private Fingerprints() {}
+
+  /**
+   * One version as it would load now: the model folder's own files (config, labels), the version
+   * folder's tree and the config override of the load request, if any.
+   */
+  static String version(ModelSource source, long version, Optional<String> configOverride) {
+    MessageDigest digest = sha256();
+    topLevelFiles(source.dir(), digest);
+    Path dir = source.versions().get(version);
+    if (dir != null) {
+      tree(dir, digest);
+    }
+    configOverride.ifPresent(text -> update(digest, "override:" + text));
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** The whole model folder: its own files and every version folder. */
+  static String model(ModelSource source) {
+    MessageDigest digest = sha256();
+    topLevelFiles(source.dir(), digest);
+    source
+        .versions()
+        .forEach(
+            (number, dir) -> {
+              update(digest, "version:" + number);
+              tree(dir, digest);
+            });
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private static void topLevelFiles(Path modelDir, MessageDigest digest) {
+    for (Path file : list(modelDir)) {
+      if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        entry(modelDir, file, digest);
+      }
+    }
+  }
+
+  private static void tree(Path dir, MessageDigest digest) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      List<Path> files =
+          walk.filter(path -> !isHidden(dir, path))
+              .filter(path -> Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS))
+              .sorted()
+              .toList();
+      for (Path file : files) {
+        entry(dir, file, digest);
+      }
+    } catch (IOException | RuntimeException e) {
+      update(digest, "unreadable:" + dir + ":" + e.getMessage());
+    }
+  }
+
+  private static void entry(Path base, Path file, MessageDigest digest) {
+    try {
+      BasicFileAttributes attributes =
+          Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      update(
+          digest,
+          base.relativize(file)
+              + "|"
+              + attributes.size()
+              + "|"
+              + attributes.lastModifiedTime().toInstant()
+              + "|"
+              + attributes.fileKey());
+    } catch (IOException e) {
+      update(digest, "unreadable:" + file);
+    }
+  }
+
+  private static boolean isHidden(Path base, Path path) {
+    for (Path part : base.relativize(path)) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<Path> list(Path dir) {
+    try (Stream<Path> stream = Files.list(dir)) {
+      return stream
+          .filter(path -> !path.getFileName().toString().startsWith("."))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private static void update(MessageDigest digest, String text) {
+    digest.update(text.getBytes(StandardCharsets.UTF_8));
+    digest.update((byte) 0);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}

@@ -1,0 +1,603 @@
+package org.modelserver.runtime.registry;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.modelserver.runtime.engine.ModelLoadException;
+import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.repository.ModelConfig;
+import org.modelserver.runtime.repository.ModelConfigException;
+import org.modelserver.runtime.repository.ModelRepository;
+import org.modelserver.runtime.repository.ModelSource;
+import org.modelserver.runtime.repository.ModelUpload;
+import org.modelserver.runtime.repository.RepositoryWriter;
+import org.modelserver.runtime.repository.UploadLimits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads, swaps and unloads models while requests flow, under Triton's model control modes.
+ *
+ * <p>A (re)load builds the model's new versions beside the serving ones, reusing every version
+ * whose files and config did not change, then makes the new model current with one atomic swap in
+ * the registry. Versions the new model no longer uses drain: they admit no new request (a request
+ * that raced the swap is retried on the new default by the inference service), finish the admitted
+ * ones, and only then free their native memory. When a newly selected version fails to load, the
+ * versions that were serving keep serving and the failure is reported in the index. Management
+ * calls are serialized; inference never waits for them.
+ */
+public final class ModelManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ModelManager.class);
+  private static final Duration UNLOAD_WAIT = Duration.ofMinutes(5);
+
+  private final ModelRepository repository;
+  private final ModelLoader loader;
+  private final ModelRegistry registry;
+  private final RepositoryWriter writer;
+  private final ControlMode mode;
+  private final UploadLimits limits;
+
+  private final ReentrantLock lock = new ReentrantLock();
+
+  /** What each version in the registry was loaded from, by model; guarded by {@link #lock}. */
+  private final Map<String, Map<Long, String>> loadedFrom = new HashMap<>();
+
+  /** The model-folder digest of the last poll that acted on each model; guarded by lock. */
+  private final Map<String, String> polled = new HashMap<>();
+
+  private final Set<CompletableFuture<Void>> draining =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private ScheduledExecutorService poller;
+
+  public ModelManager(
+      ModelRepository repository,
+      ModelLoader loader,
+      ModelRegistry registry,
+      ControlMode mode,
+      UploadLimits limits) {
+    this.repository = repository;
+    this.loader = loader;
+    this.registry = registry;
+    this.writer = new RepositoryWriter(repository.root());
+    this.mode = mode;
+    this.limits = limits;
+  }
+
+  public ControlMode mode() {
+    return mode;
+  }
+
+  /**
+   * Loads the models the mode asks for at start: every model of the repository in {@code none} and
+   * {@code poll} modes, the named ones ({@code *}: all) in {@code explicit} mode.
+   *
+   * @throws IllegalArgumentException when {@code explicit} mode names a model the repository lacks
+   */
+  public void start(List<String> modelsToLoad) {
+    writer.removeStaleStaging();
+    List<ModelSource> sources = repository.scan();
+    Set<String> wanted = new LinkedHashSet<>();
+    if (mode != ControlMode.EXPLICIT || modelsToLoad.contains("*")) {
+      sources.forEach(source -> wanted.add(source.name()));
+    } else {
+      Set<String> present = new HashSet<>();
+      sources.forEach(source -> present.add(source.name()));
+      for (String name : modelsToLoad) {
+        if (!present.contains(name)) {
+          throw new IllegalArgumentException(
+              "--load-model names '"
+                  + name
+                  + "', which is not a model folder of the repository "
+                  + repository.root());
+        }
+        wanted.add(name);
+      }
+    }
+    lock.lock();
+    try {
+      for (ModelSource source : sources) {
+        if (wanted.contains(source.name())) {
+          Outcome outcome = prepare(source, Optional.empty());
+          outcome.commit();
+          polled.put(source.name(), Fingerprints.model(source));
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Rescans the repository every {@code interval} in {@code poll} mode; a no-op otherwise. */
+  public void startPolling(Duration interval) {
+    if (mode != ControlMode.POLL) {
+      return;
+    }
+    poller =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "repository-poll");
+              thread.setDaemon(true);
+              return thread;
+            });
+    long millis = Math.max(1, interval.toMillis());
+    poller.scheduleWithFixedDelay(this::pollQuietly, millis, millis, TimeUnit.MILLISECONDS);
+  }
+
+  private void pollQuietly() {
+    try {
+      poll();
+    } catch (RuntimeException e) {
+      log.warn("Repository poll failed; the next one retries", e);
+    }
+  }
+
+  /**
+   * Applies what changed in the repository since the last poll: new models load, changed ones
+   * reload (unchanged versions are kept as they are), removed ones unload. A model whose folder has
+   * not changed since the last attempt is left alone, so a broken version is tried once per change,
+   * not once per poll.
+   */
+  public void poll() {
+    List<ModelSource> sources = repository.scan();
+    lock.lock();
+    try {
+      Set<String> present = new HashSet<>();
+      for (ModelSource source : sources) {
+        present.add(source.name());
+        String digest = Fingerprints.model(source);
+        if (digest.equals(polled.get(source.name()))) {
+          continue;
+        }
+        log.info("Repository poll: model {} changed; reloading what changed", source.name());
+        prepare(source, Optional.empty()).commit();
+        polled.put(source.name(), digest);
+      }
+      for (Model model : registry.models()) {
+        if (!present.contains(model.name())) {
+          log.info("Repository poll: model {} was removed; unloading it", model.name());
+          registry.remove(model.name());
+          loadedFrom.remove(model.name());
+          polled.remove(model.name());
+          model.versions().values().forEach(this::retire);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Triton's repository index: every model of the registry, plus the repository's models that are
+   * not loaded (listed without a version, UNAVAILABLE, "not loaded").
+   */
+  public List<IndexEntry> index(boolean readyOnly) {
+    List<IndexEntry> entries = new ArrayList<>(registry.index(readyOnly));
+    if (!readyOnly) {
+      Set<String> known = new HashSet<>();
+      registry.models().forEach(model -> known.add(model.name()));
+      for (ModelSource source : repository.scan()) {
+        if (!known.contains(source.name())) {
+          entries.add(new IndexEntry(source.name(), "", ModelState.UNAVAILABLE, "not loaded"));
+        }
+      }
+      entries.sort(
+          (a, b) ->
+              a.name().equals(b.name())
+                  ? Long.compare(versionOrder(a), versionOrder(b))
+                  : a.name().compareTo(b.name()));
+    }
+    return entries;
+  }
+
+  private static long versionOrder(IndexEntry entry) {
+    return entry.version().isEmpty() ? 0 : Long.parseLong(entry.version());
+  }
+
+  /**
+   * Triton's load: (re)loads a model from the repository, optionally with a config override and
+   * with files carried by the request ({@code <version>/<path>} to bytes), which are written into
+   * the model's folder first. Allowed in {@code explicit} mode only.
+   *
+   * @return the model's index rows after the load
+   * @throws ServingException CONFLICT outside explicit mode, NOT_FOUND for a model the repository
+   *     lacks, INVALID_ARGUMENT when a selected version or the config failed to load (what was
+   *     serving keeps serving, and files from the request are taken back out)
+   */
+  public List<IndexEntry> load(
+      String name, Optional<String> configOverride, Map<String, byte[]> files) {
+    requireExplicit("load");
+    requireValidName(name);
+    ModelUpload upload =
+        files.isEmpty() ? null : ModelUpload.fromFiles(files, name, writer.stagingRoot(), limits);
+    try (upload) {
+      return install(name, configOverride, upload, true);
+    }
+  }
+
+  /**
+   * Adds a model or new versions from a {@code .zip} or {@code .tar.gz} archive, then loads the
+   * model. Allowed in {@code explicit} and {@code poll} modes.
+   *
+   * @throws ServingException INVALID_ARGUMENT or TOO_LARGE for a refused archive, CONFLICT for a
+   *     version that already exists, INVALID_ARGUMENT when an uploaded version fails to load (the
+   *     repository is left as it was)
+   */
+  public List<IndexEntry> upload(String name, InputStream archive) {
+    if (mode == ControlMode.NONE) {
+      throw ServingException.conflict(
+          "uploads are disabled in model control mode 'none'; start the server with"
+              + " --model-control-mode=explicit (or poll) to add models while it runs");
+    }
+    requireValidName(name);
+    try (ModelUpload upload =
+        ModelUpload.fromArchive(archive, name, writer.stagingRoot(), limits)) {
+      return install(name, Optional.empty(), upload, false);
+    }
+  }
+
+  private List<IndexEntry> install(
+      String name, Optional<String> configOverride, ModelUpload upload, boolean replace) {
+    lock.lock();
+    try {
+      RepositoryWriter.Installation installation =
+          upload == null ? null : writer.install(upload, replace);
+      Outcome outcome;
+      try {
+        ModelSource source =
+            repository
+                .find(name)
+                .orElseThrow(
+                    () ->
+                        ServingException.notFound(
+                            "model '"
+                                + name
+                                + "' is not in the model repository; add it with"
+                                + " POST /v2/repository/models/"
+                                + name
+                                + "/upload"));
+        outcome = prepare(source, configOverride);
+        if (installation != null && !outcome.failures.isEmpty()) {
+          outcome.discard();
+          installation.rollback();
+          throw ServingException.invalidArgument(
+              "model '"
+                  + name
+                  + "' did not load, so the upload was taken back out of the repository: "
+                  + String.join("; ", outcome.failures));
+        }
+      } catch (RuntimeException e) {
+        if (installation != null) {
+          installation.rollback();
+        }
+        throw e;
+      }
+      if (installation != null) {
+        installation.commit();
+      }
+      outcome.commit();
+      repository.find(name).ifPresent(source -> polled.put(name, Fingerprints.model(source)));
+      if (!outcome.failures.isEmpty()) {
+        throw ServingException.invalidArgument(
+            "model '"
+                + name
+                + "' failed to load"
+                + (outcome.keptServing ? " (the versions that were serving still serve)" : "")
+                + ": "
+                + String.join("; ", outcome.failures));
+      }
+      return modelIndex(name);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Triton's unload: refuses new requests for the model at once (503), waits for the admitted ones
+   * to finish and frees the versions. Allowed in {@code explicit} mode only.
+   */
+  public void unload(String name) {
+    requireExplicit("unload");
+    requireValidName(name);
+    List<CompletableFuture<Void>> drained = new ArrayList<>();
+    lock.lock();
+    try {
+      Model model =
+          registry
+              .find(name)
+              .filter(found -> !found.isUnloaded())
+              .orElseThrow(() -> ServingException.notFound("model '" + name + "' is not loaded"));
+      registry.swap(Model.unloaded(name));
+      loadedFrom.remove(name);
+      for (ModelVersion version : model.versions().values()) {
+        drained.add(retire(version));
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      CompletableFuture.allOf(drained.toArray(CompletableFuture[]::new))
+          .get(UNLOAD_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn(
+          "Model {} is still finishing requests after {}; it is freed when done",
+          name,
+          UNLOAD_WAIT);
+    } catch (ExecutionException e) {
+      log.warn("Draining model {} failed", name, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Makes {@code version} the default of the model (the version requests without one go to) for as
+   * long as it is READY, whatever newer versions load.
+   */
+  public void pin(String name, long version) {
+    requireValidName(name);
+    lock.lock();
+    try {
+      Model model = loadedModel(name);
+      ModelVersion found =
+          model
+              .version(version)
+              .orElseThrow(
+                  () ->
+                      ServingException.notFound(
+                          "model '"
+                              + name
+                              + "' has no loaded version "
+                              + version
+                              + "; loaded versions are "
+                              + model.versions().keySet()
+                              + " (version_policy decides which versions load)"));
+      if (!found.isReady()) {
+        throw ServingException.conflict(
+            "model '"
+                + name
+                + "' version "
+                + version
+                + " is not ready, so it cannot be the default: "
+                + found.reason());
+      }
+      registry.swap(model.withPin(Optional.of(version)));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns the model to the newest READY version as its default. */
+  public void unpin(String name) {
+    requireValidName(name);
+    lock.lock();
+    try {
+      registry.swap(loadedModel(name).withPin(Optional.empty()));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Model loadedModel(String name) {
+    return registry
+        .find(name)
+        .filter(model -> !model.isUnloaded())
+        .orElseThrow(() -> ServingException.notFound("model '" + name + "' is not loaded"));
+  }
+
+  private List<IndexEntry> modelIndex(String name) {
+    return index(false).stream().filter(entry -> entry.name().equals(name)).toList();
+  }
+
+  /**
+   * Builds the model as the repository now describes it, beside the serving one, without making it
+   * current. Must hold {@link #lock}.
+   */
+  private Outcome prepare(ModelSource source, Optional<String> configOverride) {
+    String name = source.name();
+    Model current = registry.find(name).filter(model -> !model.isUnloaded()).orElse(null);
+    Map<Long, String> currentFrom = loadedFrom.getOrDefault(name, Map.of());
+    Optional<Long> pin = current == null ? Optional.empty() : current.pinned();
+    ModelConfig config;
+    SortedSet<Long> selected;
+    try {
+      config = loader.readConfig(source, configOverride);
+      selected = loader.select(source, config);
+    } catch (ModelConfigException | ModelLoadException e) {
+      return failedWhole(source, current, currentFrom, e.getMessage());
+    }
+    NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
+    Map<Long, String> from = new HashMap<>();
+    List<ModelVersion> loaded = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    for (long number : selected) {
+      String digest = Fingerprints.version(source, number, configOverride);
+      ModelVersion serving = current == null ? null : current.versions().get(number);
+      if (serving != null && serving.isReady() && digest.equals(currentFrom.get(number))) {
+        versions.put(number, serving);
+        from.put(number, digest);
+        continue;
+      }
+      ModelVersion fresh = loader.loadVersion(name, number, source.versions().get(number), config);
+      if (fresh.isReady()) {
+        loaded.add(fresh);
+        versions.put(number, fresh);
+        from.put(number, digest);
+        continue;
+      }
+      failures.add("version " + number + ": " + fresh.reason());
+      if (serving != null && serving.isReady()) {
+        // The same version number with new files that do not load: the old files keep serving.
+        versions.put(number, serving);
+        from.put(number, currentFrom.get(number));
+      } else {
+        versions.put(number, fresh);
+        from.put(number, digest);
+      }
+    }
+    boolean keptServing = false;
+    if (!failures.isEmpty() && current != null) {
+      // Nothing that serves is retired while a newly selected version failed to load.
+      for (ModelVersion serving : current.versions().values()) {
+        if (serving.isReady() && !versions.containsKey(serving.version())) {
+          versions.put(serving.version(), serving);
+          from.put(serving.version(), currentFrom.get(serving.version()));
+        }
+      }
+      keptServing = versions.values().stream().anyMatch(ModelVersion::isReady);
+    }
+    Model next =
+        (failures.isEmpty() || current == null
+                ? Model.of(name, versions)
+                : Model.failed(name, "reload failed: " + String.join("; ", failures), versions))
+            .withPin(pin.filter(versions::containsKey));
+    return new Outcome(name, current, next, from, loaded, failures, keptServing);
+  }
+
+  /** A config or version-policy failure: what serves keeps serving, with the reason attached. */
+  private Outcome failedWhole(
+      ModelSource source, Model current, Map<Long, String> currentFrom, String reason) {
+    String name = source.name();
+    NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
+    Map<Long, String> from = new HashMap<>();
+    boolean keptServing = false;
+    if (current != null) {
+      for (ModelVersion serving : current.versions().values()) {
+        if (serving.isReady()) {
+          versions.put(serving.version(), serving);
+          from.put(serving.version(), currentFrom.get(serving.version()));
+          keptServing = true;
+        }
+      }
+    }
+    if (versions.isEmpty()) {
+      for (Long number : source.versions().keySet()) {
+        versions.put(number, ModelVersion.unavailable(name, number, reason));
+      }
+    }
+    Model next =
+        Model.failed(name, keptServing ? "reload failed: " + reason : reason, versions)
+            .withPin(current == null ? Optional.empty() : current.pinned());
+    return new Outcome(name, current, next, from, List.of(), List.of(reason), keptServing);
+  }
+
+  /** A model built beside the serving one, to be made current or thrown away. */
+  private final class Outcome {
+    final String name;
+    final Model current;
+    final Model next;
+    final Map<Long, String> from;
+    final List<ModelVersion> loaded;
+    final List<String> failures;
+    final boolean keptServing;
+
+    Outcome(
+        String name,
+        Model current,
+        Model next,
+        Map<Long, String> from,
+        List<ModelVersion> loaded,
+        List<String> failures,
+        boolean keptServing) {
+      this.name = name;
+      this.current = current;
+      this.next = next;
+      this.from = from;
+      this.loaded = loaded;
+      this.failures = failures;
+      this.keptServing = keptServing;
+    }
+
+    /** Makes the new model current atomically, then drains what it no longer uses. */
+    void commit() {
+      Optional<Model> replaced = registry.swap(next);
+      loadedFrom.put(name, from);
+      Map<ModelVersion, Boolean> kept = new IdentityHashMap<>();
+      next.versions().values().forEach(version -> kept.put(version, true));
+      replaced.ifPresent(
+          old ->
+              old.versions().values().stream()
+                  .filter(version -> !kept.containsKey(version))
+                  .forEach(ModelManager.this::retire));
+      if (current != null || !failures.isEmpty()) {
+        log.info(
+            "Model {} now serves versions {}{}",
+            name,
+            next.versions().values().stream()
+                .filter(ModelVersion::isReady)
+                .map(v -> v.version())
+                .toList(),
+            failures.isEmpty() ? "" : " (failed: " + String.join("; ", failures) + ")");
+      }
+    }
+
+    /** Frees the versions this outcome loaded; the serving model is untouched. */
+    void discard() {
+      loaded.forEach(ModelVersion::close);
+    }
+  }
+
+  /** Drains a version that no longer serves; the future completes once its memory is freed. */
+  private CompletableFuture<Void> retire(ModelVersion version) {
+    CompletableFuture<Void> drained = version.drain();
+    draining.add(drained);
+    drained.whenComplete((ignored, error) -> draining.remove(drained));
+    return drained;
+  }
+
+  /** Versions that are finishing their last requests before being freed. */
+  public int drainingVersions() {
+    return draining.size();
+  }
+
+  private void requireExplicit(String operation) {
+    if (mode != ControlMode.EXPLICIT) {
+      throw ServingException.conflict(
+          "model "
+              + operation
+              + " is not allowed in model control mode '"
+              + mode.label()
+              + "'; start the server with --model-control-mode=explicit to "
+              + operation
+              + " models through the API"
+              + (mode == ControlMode.POLL
+                  ? " (in poll mode, change the repository and it is applied on the next poll)"
+                  : ""));
+    }
+  }
+
+  private static void requireValidName(String name) {
+    if (!ModelRepository.isValidModelName(name)) {
+      throw ServingException.invalidArgument(
+          "invalid model name '"
+              + name
+              + "': expected letters, digits, '_', '-' and '.', not starting with '.' or '-',"
+              + " at most 128 characters");
+    }
+  }
+
+  /** Stops polling. Versions are freed by closing the registry. */
+  @Override
+  public void close() {
+    if (poller != null) {
+      poller.shutdownNow();
+    }
+  }
+}

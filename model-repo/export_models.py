@@ -216,6 +216,107 @@ def build_token_embed():
     return module, example_inputs
 
 
+# ---------------------------------------------------------------------------
+# TorchScript-only models for the fine-tuning trainer (no ONNX twin):
+# regressor_torch, one Linear(1, 1) at w = 0.5, b = -1 (far from the
+# y = 10x + 3 the trainer's tests fit), and binary_classifier_torch, a ``body``
+# (Linear(2, 8) + ReLU) and a ``head`` (Linear(8, 1)) under a sigmoid, whose
+# parameters are body.0.weight, body.0.bias, head.weight and head.bias. Their
+# reference.json holds the saved module's outputs on fixed inputs.
+#
+# This block stays below the other models' classes: model.pt embeds the line
+# numbers of the compiled source, so code inserted above them would change the
+# bytes of the committed model.pt files.
+# ---------------------------------------------------------------------------
+
+REGRESSOR_TORCH_CONFIG = TORCHSCRIPT_CONFIG_HEADER + """\
+max_batch_size: 64
+input:
+  - name: x
+    data_type: TYPE_FP32
+    dims: [1]
+output:
+  - name: y
+    data_type: TYPE_FP32
+    dims: [1]
+dynamic_batching: {}
+"""
+
+BINARY_CLASSIFIER_TORCH_CONFIG = TORCHSCRIPT_CONFIG_HEADER + """\
+max_batch_size: 64
+input:
+  - name: features
+    data_type: TYPE_FP32
+    dims: [2]
+output:
+  - name: probability
+    data_type: TYPE_FP32
+    dims: [1]
+dynamic_batching: {}
+"""
+
+
+def build_regressor():
+    module = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        module.weight.fill_(0.5)
+        module.bias.fill_(-1.0)
+    example_inputs = (torch.zeros(2, 1, dtype=torch.float32),)
+    return module.eval(), example_inputs
+
+
+class BinaryClassifier(torch.nn.Module):
+    """sigmoid(head(body(features))): a body to freeze and a head to fine-tune."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU())
+        self.head = torch.nn.Linear(8, 1)
+
+    def forward(self, features):
+        return torch.sigmoid(self.head(self.body(features)))
+
+
+def build_binary_classifier():
+    torch.manual_seed(0)
+    module = BinaryClassifier().eval()
+    example_inputs = (torch.zeros(2, 2, dtype=torch.float32),)
+    return module, example_inputs
+
+
+def regressor_cases(modules):
+    x = f32([[0.0], [1.0], [-2.5]])
+    return [torch_case(modules["1"], "1", "regressor-batch3", ["x"], ["y"], [x])]
+
+
+def binary_classifier_cases(modules):
+    features = f32([[0.5, -1.0], [2.0, 3.0], [-1.5, 0.25]])
+    return [torch_case(modules["1"], "1", "binary_classifier-batch3",
+                       ["features"], ["probability"], [features])]
+
+
+# (model name, builder, config.yaml, reference cases, input names, dynamic axes)
+TORCHSCRIPT_ONLY_MODELS = [
+    ("regressor_torch", build_regressor, REGRESSOR_TORCH_CONFIG, regressor_cases,
+     ["x"], {"x": {0: "batch"}}),
+    ("binary_classifier_torch", build_binary_classifier, BINARY_CLASSIFIER_TORCH_CONFIG,
+     binary_classifier_cases, ["features"], {"features": {0: "batch"}}),
+]
+
+
+def export_torchscript_only(out_dir):
+    """Writes each model.pt, config.yaml and reference.json (outputs of the saved module, checked
+    against the eager module's)."""
+    for name, builder, config, make_cases, in_names, axes in TORCHSCRIPT_ONLY_MODELS:
+        module, example_inputs = builder()
+        loaded = export_torchscript(module, example_inputs,
+                                    os.path.join(out_dir, name, "1", "model.pt"), in_names, axes)
+        write_text(os.path.join(out_dir, name, "config.yaml"), config)
+        cases = make_cases({"1": loaded})
+        check_same_cases(cases, make_cases({"1": module}), name + "/reference.json")
+        write_reference(out_dir, name, cases)
+
+
 # Exported PyTorch models: (model name, version, builder, builder args,
 # input names, output names, dynamic axes).
 TORCH_MODELS = [
@@ -623,6 +724,8 @@ def export_all(out_dir):
         write_reference(out_dir, torch_name, cases)
         print("%s/reference.json: TorchScript outputs equal the eager outputs within %g"
               % (torch_name, TORCHSCRIPT_TOLERANCE))
+
+    export_torchscript_only(out_dir)
 
 
 # ---------------------------------------------------------------------------

@@ -74,6 +74,7 @@ class MetricsTest {
 
   static final List<String> READY_VERSIONS =
       List.of(
+          "binary_classifier_torch:1",
           "classifier:1",
           "classifier:2",
           "classifier_torch:1",
@@ -82,6 +83,7 @@ class MetricsTest {
           "identity_types:1",
           "mixed_io:1",
           "mixed_io_torch:1",
+          "regressor_torch:1",
           "token_embed:1",
           "token_embed_torch:1");
   static final List<String> REASONS = List.of("REJECTED", "CANCELED", "BACKEND", "OTHER");

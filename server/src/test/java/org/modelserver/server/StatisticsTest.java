@@ -150,6 +150,7 @@ class StatisticsTest {
   void allStatisticsListEveryReadyVersionOfEveryModel() {
     assertThat(nameAndVersion(stats("/v2/models/stats")))
         .containsExactly(
+            "binary_classifier_torch:1",
             "classifier:1",
             "classifier:2",
             "classifier_torch:1",
@@ -158,6 +159,7 @@ class StatisticsTest {
             "identity_types:1",
             "mixed_io:1",
             "mixed_io_torch:1",
+            "regressor_torch:1",
             "token_embed:1",
             "token_embed_torch:1");
   }

@@ -500,6 +500,7 @@ class ModelLoaderTest {
       assertThat(models)
           .containsOnlyKeys(
               "badconfig",
+              "binary_classifier_torch",
               "classifier",
               "classifier_torch",
               "empty",
@@ -508,6 +509,7 @@ class ModelLoaderTest {
               "identity_types",
               "mixed_io",
               "mixed_io_torch",
+              "regressor_torch",
               "token_embed",
               "token_embed_torch");
       for (String name : TestRepos.EVERY_MODEL) {

@@ -23,12 +23,14 @@ class ModelRepositoryTest {
     assertThat(repository.scan())
         .extracting(ModelSource::name)
         .containsExactly(
+            "binary_classifier_torch",
             "classifier",
             "classifier_torch",
             "identity_half",
             "identity_types",
             "mixed_io",
             "mixed_io_torch",
+            "regressor_torch",
             "token_embed",
             "token_embed_torch");
   }

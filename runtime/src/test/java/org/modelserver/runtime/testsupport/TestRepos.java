@@ -22,7 +22,12 @@ public final class TestRepos {
 
   /** The TorchScript example models. */
   public static final List<String> TORCH_MODELS =
-      List.of("classifier_torch", "mixed_io_torch", "token_embed_torch");
+      List.of(
+          "binary_classifier_torch",
+          "classifier_torch",
+          "mixed_io_torch",
+          "regressor_torch",
+          "token_embed_torch");
 
   /** Every model of the example repository (identity_half has no JSON reference cases). */
   public static final List<String> EVERY_MODEL =

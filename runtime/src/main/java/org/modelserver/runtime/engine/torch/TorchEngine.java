@@ -48,6 +48,16 @@ public final class TorchEngine implements Engine {
     return Platforms.TORCH;
   }
 
+  /**
+   * Starts libtorch now with this engine's options, as the first TorchScript load would; for code
+   * that drives libtorch itself (the fine-tuning trainer). Later calls return at once.
+   *
+   * @throws ModelLoadException with the reason when libtorch cannot start (every later call too)
+   */
+  public void ensureStarted() {
+    start();
+  }
+
   /** Starts libtorch once; later calls return the same engine or the same failure. */
   private synchronized ai.djl.engine.Engine start() {
     if (djl != null) {

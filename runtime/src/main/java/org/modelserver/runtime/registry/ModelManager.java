@@ -1,6 +1,9 @@
 package org.modelserver.runtime.registry;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,6 +63,9 @@ public final class ModelManager implements AutoCloseable {
   /** What each version in the registry was loaded from, by model; guarded by {@link #lock}. */
   private final Map<String, Map<Long, String>> loadedFrom = new HashMap<>();
 
+  /** The config override of each model's last explicit load; guarded by lock. */
+  private final Map<String, String> overrides = new HashMap<>();
+
   /** The model-folder digest of the last poll that acted on each model; guarded by lock. */
   private final Map<String, String> polled = new HashMap<>();
 
@@ -115,7 +121,7 @@ public final class ModelManager implements AutoCloseable {
     try {
       for (ModelSource source : sources) {
         if (wanted.contains(source.name())) {
-          Outcome outcome = prepare(source, Optional.empty());
+          Outcome outcome = prepare(source, Optional.empty(), Optional.empty());
           outcome.commit();
           polled.put(source.name(), Fingerprints.model(source));
         }
@@ -167,7 +173,7 @@ public final class ModelManager implements AutoCloseable {
           continue;
         }
         log.info("Repository poll: model {} changed; reloading what changed", source.name());
-        prepare(source, Optional.empty()).commit();
+        prepare(source, Optional.empty(), currentPin(source.name())).commit();
         polled.put(source.name(), digest);
       }
       for (Model model : registry.models()) {
@@ -175,6 +181,7 @@ public final class ModelManager implements AutoCloseable {
           log.info("Repository poll: model {} was removed; unloading it", model.name());
           registry.remove(model.name());
           loadedFrom.remove(model.name());
+          overrides.remove(model.name());
           polled.remove(model.name());
           model.versions().values().forEach(this::retire);
         }
@@ -228,7 +235,15 @@ public final class ModelManager implements AutoCloseable {
     ModelUpload upload =
         files.isEmpty() ? null : ModelUpload.fromFiles(files, name, writer.stagingRoot(), limits);
     try (upload) {
-      return install(name, configOverride, upload, true);
+      lock.lock();
+      try {
+        List<IndexEntry> rows = install(name, configOverride, upload, true, currentPin(name));
+        configOverride.ifPresentOrElse(
+            text -> overrides.put(name, text), () -> overrides.remove(name));
+        return rows;
+      } finally {
+        lock.unlock();
+      }
     }
   }
 
@@ -249,14 +264,75 @@ public final class ModelManager implements AutoCloseable {
     requireValidName(name);
     try (ModelUpload upload =
         ModelUpload.fromArchive(archive, name, writer.stagingRoot(), limits)) {
-      return install(name, Optional.empty(), upload, false);
+      lock.lock();
+      try {
+        return install(
+            name, Optional.ofNullable(overrides.get(name)), upload, false, currentPin(name));
+      } finally {
+        lock.unlock();
+      }
     }
   }
 
-  private List<IndexEntry> install(
-      String name, Optional<String> configOverride, ModelUpload upload, boolean replace) {
+  /**
+   * Adds a version built by the server (a fine-tuning job's output) to the model: the files (name
+   * in the version folder to file on disk) become version max+1, placed atomically and loaded
+   * through the hot-swap path, in any control mode. {@code promote} makes it the default (as the
+   * newest ready version, or by moving an existing pin to it); otherwise the current default is
+   * pinned first, so the new version loads beside it without taking traffic. On failure nothing is
+   * left in the repository.
+   *
+   * @return the new version number
+   */
+  public long publish(String name, Map<String, Path> files, boolean promote) {
+    requireValidName(name);
     lock.lock();
     try {
+      ModelSource source =
+          repository
+              .find(name)
+              .orElseThrow(
+                  () -> ServingException.notFound("model '" + name + "' is not in the repository"));
+      long number = source.versions().isEmpty() ? 1 : source.versions().lastKey() + 1;
+      Map<String, byte[]> contents = new TreeMap<>();
+      for (Map.Entry<String, Path> file : files.entrySet()) {
+        try {
+          contents.put(number + "/" + file.getKey(), Files.readAllBytes(file.getValue()));
+        } catch (IOException e) {
+          throw ServingException.internal("cannot read " + file.getValue(), e);
+        }
+      }
+      Optional<Model> current = registry.find(name).filter(model -> !model.isUnloaded());
+      Optional<Long> pin = current.flatMap(Model::pinned);
+      if (!promote) {
+        pin = pin.or(() -> current.flatMap(Model::defaultVersion).map(ModelVersion::version));
+      } else if (pin.isPresent()) {
+        pin = Optional.of(number);
+      }
+      try (ModelUpload upload =
+          ModelUpload.fromFiles(contents, name, writer.stagingRoot(), limits)) {
+        install(name, Optional.ofNullable(overrides.get(name)), upload, false, pin);
+      }
+      log.info("Model {} version {} published{}", name, number, promote ? " and promoted" : "");
+      return number;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The pin the model has now, kept across reloads. Must hold {@link #lock}. */
+  private Optional<Long> currentPin(String name) {
+    return registry.find(name).filter(model -> !model.isUnloaded()).flatMap(Model::pinned);
+  }
+
+  /** Places an upload (if any), then reloads the model with {@code pin}. Must hold the lock. */
+  private List<IndexEntry> install(
+      String name,
+      Optional<String> configOverride,
+      ModelUpload upload,
+      boolean replace,
+      Optional<Long> pin) {
+    {
       RepositoryWriter.Installation installation =
           upload == null ? null : writer.install(upload, replace);
       Outcome outcome;
@@ -273,7 +349,7 @@ public final class ModelManager implements AutoCloseable {
                                 + " POST /v2/repository/models/"
                                 + name
                                 + "/upload"));
-        outcome = prepare(source, configOverride);
+        outcome = prepare(source, configOverride, pin);
         if (installation != null && !outcome.failures.isEmpty()) {
           outcome.discard();
           installation.rollback();
@@ -304,8 +380,6 @@ public final class ModelManager implements AutoCloseable {
                 + String.join("; ", outcome.failures));
       }
       return modelIndex(name);
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -326,6 +400,7 @@ public final class ModelManager implements AutoCloseable {
               .orElseThrow(() -> ServingException.notFound("model '" + name + "' is not loaded"));
       registry.swap(Model.unloaded(name));
       loadedFrom.remove(name);
+      overrides.remove(name);
       for (ModelVersion version : model.versions().values()) {
         drained.add(retire(version));
       }
@@ -356,29 +431,37 @@ public final class ModelManager implements AutoCloseable {
     lock.lock();
     try {
       Model model = loadedModel(name);
-      ModelVersion found =
-          model
-              .version(version)
-              .orElseThrow(
-                  () ->
-                      ServingException.notFound(
-                          "model '"
-                              + name
-                              + "' has no loaded version "
-                              + version
-                              + "; loaded versions are "
-                              + model.versions().keySet()
-                              + " (version_policy decides which versions load)"));
-      if (!found.isReady()) {
+      ModelVersion loaded = model.version(version).orElse(null);
+      if (loaded != null && loaded.isReady()) {
+        registry.swap(model.withPin(Optional.of(version)));
+        return;
+      }
+      // A version the policy did not select is loaded for the pin, and kept while pinned.
+      ModelSource source = repository.find(name).orElse(null);
+      if (source == null || !source.versions().containsKey(version)) {
+        throw ServingException.notFound(
+            "model '"
+                + name
+                + "' has no version "
+                + version
+                + "; loaded versions are "
+                + model.versions().keySet()
+                + (source == null ? "" : ", version folders are " + source.versions().keySet()));
+      }
+      Outcome outcome =
+          prepare(source, Optional.ofNullable(overrides.get(name)), Optional.of(version));
+      ModelVersion pinned = outcome.next.versions().get(version);
+      if (pinned == null || !pinned.isReady()) {
+        outcome.discard();
         throw ServingException.conflict(
             "model '"
                 + name
                 + "' version "
                 + version
-                + " is not ready, so it cannot be the default: "
-                + found.reason());
+                + " did not load, so it cannot be the default: "
+                + String.join("; ", outcome.failures));
       }
-      registry.swap(model.withPin(Optional.of(version)));
+      outcome.commit();
     } finally {
       lock.unlock();
     }
@@ -389,7 +472,14 @@ public final class ModelManager implements AutoCloseable {
     requireValidName(name);
     lock.lock();
     try {
-      registry.swap(loadedModel(name).withPin(Optional.empty()));
+      Model model = loadedModel(name);
+      Optional<ModelSource> source = repository.find(name);
+      if (model.pinned().isPresent() && source.isPresent()) {
+        // Reloading drops a version that was loaded only because it was pinned.
+        prepare(source.get(), Optional.ofNullable(overrides.get(name)), Optional.empty()).commit();
+      } else {
+        registry.swap(model.withPin(Optional.empty()));
+      }
     } finally {
       lock.unlock();
     }
@@ -410,18 +500,19 @@ public final class ModelManager implements AutoCloseable {
    * Builds the model as the repository now describes it, beside the serving one, without making it
    * current. Must hold {@link #lock}.
    */
-  private Outcome prepare(ModelSource source, Optional<String> configOverride) {
+  private Outcome prepare(ModelSource source, Optional<String> configOverride, Optional<Long> pin) {
     String name = source.name();
     Model current = registry.find(name).filter(model -> !model.isUnloaded()).orElse(null);
     Map<Long, String> currentFrom = loadedFrom.getOrDefault(name, Map.of());
-    Optional<Long> pin = current == null ? Optional.empty() : current.pinned();
     ModelConfig config;
     SortedSet<Long> selected;
     try {
       config = loader.readConfig(source, configOverride);
-      selected = loader.select(source, config);
+      selected = new java.util.TreeSet<>(loader.select(source, config));
+      // A pinned version stays loaded whatever the version policy selects.
+      pin.filter(source.versions()::containsKey).ifPresent(selected::add);
     } catch (ModelConfigException | ModelLoadException e) {
-      return failedWhole(source, current, currentFrom, e.getMessage());
+      return failedWhole(source, current, currentFrom, e.getMessage(), pin);
     }
     NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
     Map<Long, String> from = new HashMap<>();
@@ -473,7 +564,11 @@ public final class ModelManager implements AutoCloseable {
 
   /** A config or version-policy failure: what serves keeps serving, with the reason attached. */
   private Outcome failedWhole(
-      ModelSource source, Model current, Map<Long, String> currentFrom, String reason) {
+      ModelSource source,
+      Model current,
+      Map<Long, String> currentFrom,
+      String reason,
+      Optional<Long> pin) {
     String name = source.name();
     NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
     Map<Long, String> from = new HashMap<>();
@@ -494,7 +589,7 @@ public final class ModelManager implements AutoCloseable {
     }
     Model next =
         Model.failed(name, keptServing ? "reload failed: " + reason : reason, versions)
-            .withPin(current == null ? Optional.empty() : current.pinned());
+            .withPin(pin);
     return new Outcome(name, current, next, from, List.of(), List.of(reason), keptServing);
   }
 

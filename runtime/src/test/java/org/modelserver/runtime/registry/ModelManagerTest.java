@@ -327,4 +327,50 @@ class ModelManagerTest {
     assertThat(queued.get().modelVersion()).isEqualTo(1);
     assertThat(inference.infer(request("m")).get().modelVersion()).isEqualTo(2);
   }
+
+  @Test
+  void pinningAVersionThePolicyDidNotSelectLoadsItAndUnpinningDrainsIt() throws IOException {
+    Path model = latestOnlyClassifier();
+    TestRepos.write(
+        model.resolve("2/model.onnx"), Files.readAllBytes(TestRepos.modelFile("classifier", 2)));
+    manager(ControlMode.NONE);
+    assertThat(registry.find("m").orElseThrow().versions().keySet()).containsExactly(2L);
+    manager.pin("m", 1);
+    assertThat(defaultVersion("m")).isEqualTo(1);
+    assertThat(registry.find("m").orElseThrow().versions().keySet()).containsExactly(1L, 2L);
+    ModelVersion one = registry.resolve("m", Optional.of(1L));
+    manager.unpin("m");
+    assertThat(defaultVersion("m")).isEqualTo(2);
+    assertThat(one.scheduler().orElseThrow().isDraining()).isTrue();
+    assertThat(failure(() -> manager.pin("m", 5)).getMessage())
+        .contains("version folders are [1, 2]");
+  }
+
+  @Test
+  void publishWithoutPromotionLoadsTheNewVersionBesideTheServingDefault() throws IOException {
+    latestOnlyClassifier();
+    manager(ControlMode.NONE);
+    Path built = root.resolve("built.onnx");
+    Files.write(built, Files.readAllBytes(TestRepos.modelFile("classifier", 2)));
+    long number = manager.publish("m", Map.of("model.onnx", built, "training.json", built), false);
+    assertThat(number).isEqualTo(2);
+    assertThat(defaultVersion("m")).isEqualTo(1);
+    assertThat(registry.resolve("m", Optional.of(2L)).isReady()).isTrue();
+    assertThat(root.resolve("m/2/training.json")).exists();
+    long promoted = manager.publish("m", Map.of("model.onnx", built), true);
+    assertThat(promoted).isEqualTo(3);
+    assertThat(defaultVersion("m")).isEqualTo(3);
+  }
+
+  @Test
+  void aPublishedVersionThatDoesNotLoadLeavesNothingBehind() throws IOException {
+    Path model = latestOnlyClassifier();
+    manager(ControlMode.NONE);
+    Path broken = root.resolve("broken.onnx");
+    Files.write(broken, CORRUPT);
+    assertThat(failure(() -> manager.publish("m", Map.of("model.onnx", broken), true)).kind())
+        .isEqualTo(ErrorKind.INVALID_ARGUMENT);
+    assertThat(model.resolve("2")).doesNotExist();
+    assertThat(defaultVersion("m")).isEqualTo(1);
+  }
 }

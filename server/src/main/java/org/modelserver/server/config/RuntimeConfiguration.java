@@ -1,15 +1,17 @@
 package org.modelserver.server.config;
 
+import java.time.Duration;
 import java.util.List;
 import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
 import org.modelserver.runtime.engine.torch.TorchEngine;
 import org.modelserver.runtime.inference.InferenceService;
 import org.modelserver.runtime.registry.ModelLoader;
+import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.repository.ConfigCompleter;
 import org.modelserver.runtime.repository.ModelRepository;
-import org.modelserver.runtime.repository.ModelSource;
+import org.modelserver.runtime.repository.UploadLimits;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -36,18 +38,36 @@ public class RuntimeConfiguration {
         engines, new ConfigCompleter(options.defaultMaxBatchSize()), options.intraOpThreads());
   }
 
-  /** Loads every model of the repository before the server starts listening. */
   @Bean(destroyMethod = "close")
-  ModelRegistry modelRegistry(ModelRepository repository, ModelLoader loader) {
-    ModelRegistry registry = new ModelRegistry();
-    for (ModelSource source : repository.scan()) {
-      registry.put(loader.load(source));
-    }
-    return registry;
+  ModelRegistry modelRegistry() {
+    return new ModelRegistry();
   }
 
+  /**
+   * Loads the models the control mode asks for before the server starts listening, then polls the
+   * repository in poll mode.
+   */
+  @Bean(destroyMethod = "close")
+  ModelManager modelManager(
+      ModelRepository repository,
+      ModelLoader loader,
+      ModelRegistry registry,
+      ServerOptions options) {
+    ModelManager manager =
+        new ModelManager(
+            repository,
+            loader,
+            registry,
+            options.modelControlMode(),
+            new UploadLimits(options.maxUploadSize().toBytes(), 10_000));
+    manager.start(options.loadModel());
+    manager.startPolling(Duration.ofSeconds(options.repositoryPollSecs()));
+    return manager;
+  }
+
+  /** Depends on the manager so that models are loaded before anything serves. */
   @Bean
-  InferenceService inferenceService(ModelRegistry registry) {
+  InferenceService inferenceService(ModelRegistry registry, ModelManager manager) {
     return new InferenceService(registry);
   }
 }

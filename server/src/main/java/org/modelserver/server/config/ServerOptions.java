@@ -1,6 +1,8 @@
 package org.modelserver.server.config;
 
 import java.nio.file.Path;
+import java.util.List;
+import org.modelserver.runtime.registry.ControlMode;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -16,6 +18,10 @@ import org.springframework.util.unit.DataSize;
  * @param torchCacheDir where libtorch's natives are unpacked on first use
  * @param torchThreads libtorch's process-wide intra-op threads; 0: one per core
  * @param torchInteropThreads libtorch's process-wide inter-op threads; 0: libtorch decides
+ * @param modelControlMode Triton's model control mode: none, poll or explicit
+ * @param loadModel in explicit mode, the models loaded at start ({@code *}: all)
+ * @param repositoryPollSecs in poll mode, seconds between repository scans
+ * @param maxUploadSize the largest extracted size of a model archive or of a load's files
  */
 @ConfigurationProperties("modelserver")
 public record ServerOptions(
@@ -25,8 +31,34 @@ public record ServerOptions(
     int intraOpThreads,
     Path torchCacheDir,
     int torchThreads,
-    int torchInteropThreads) {
+    int torchInteropThreads,
+    ControlMode modelControlMode,
+    List<String> loadModel,
+    int repositoryPollSecs,
+    DataSize maxUploadSize) {
   public ServerOptions {
+    if (modelControlMode == null) {
+      modelControlMode = ControlMode.NONE;
+    }
+    loadModel =
+        loadModel == null
+            ? List.of()
+            : loadModel.stream().map(String::trim).filter(name -> !name.isEmpty()).toList();
+    if (!loadModel.isEmpty() && modelControlMode != ControlMode.EXPLICIT) {
+      throw new IllegalArgumentException(
+          "load-model applies only with --model-control-mode=explicit; in mode "
+              + modelControlMode.label()
+              + " every model of the repository loads");
+    }
+    if (repositoryPollSecs < 1) {
+      throw new IllegalArgumentException("repository-poll-secs must be 1 or more");
+    }
+    if (maxUploadSize == null) {
+      maxUploadSize = DataSize.ofGigabytes(2);
+    }
+    if (maxUploadSize.toBytes() < 1) {
+      throw new IllegalArgumentException("max-upload-size must be 1 byte or more");
+    }
     if (modelRepository == null) {
       modelRepository = Path.of("model-repo");
     }

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.server.security.ManagementAccess;
 import org.slf4j.Logger;
@@ -34,6 +35,7 @@ public class GrpcServer implements SmartLifecycle {
   private final ModelRegistry registry;
   private final String version;
   private final ManagementAccess access;
+  private final ModelManager manager;
   private HealthStatusManager health;
   private volatile Server server;
 
@@ -42,8 +44,10 @@ public class GrpcServer implements SmartLifecycle {
       InferenceService inference,
       ModelRegistry registry,
       @Value("${modelserver.build-version:dev}") String version,
-      ManagementAccess access) {
+      ManagementAccess access,
+      ModelManager manager) {
     this.access = access;
+    this.manager = manager;
     this.options = options;
     this.inference = inference;
     this.registry = registry;
@@ -63,8 +67,8 @@ public class GrpcServer implements SmartLifecycle {
             .maxInboundMessageSize((int) options.maxMessageSize().toBytes())
             .addService(
                 ServerInterceptors.intercept(
-                    new InferenceGrpcService(inference, views, version),
-                    new ManagementInterceptor(access)))
+                    new InferenceGrpcService(inference, views, version, manager),
+                    new AccessInterceptor(access)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(reflectionV1Alpha())

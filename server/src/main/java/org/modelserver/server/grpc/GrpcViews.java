@@ -193,9 +193,9 @@ final class GrpcViews {
    * Every version of every model with its state (READY or UNAVAILABLE) and reason; a model none of
    * whose versions could even be listed appears once, without a version.
    */
-  RepositoryIndexResponse index(boolean readyOnly) {
+  static RepositoryIndexResponse index(List<IndexEntry> entries) {
     RepositoryIndexResponse.Builder response = RepositoryIndexResponse.newBuilder();
-    for (IndexEntry entry : registry.index(readyOnly)) {
+    for (IndexEntry entry : entries) {
       response.addModels(
           ModelIndex.newBuilder()
               .setName(entry.name())

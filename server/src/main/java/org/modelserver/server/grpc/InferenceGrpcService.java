@@ -1,10 +1,11 @@
 package org.modelserver.server.grpc;
 
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
@@ -16,6 +17,7 @@ import org.modelserver.grpc.v2.ModelMetadataRequest;
 import org.modelserver.grpc.v2.ModelMetadataResponse;
 import org.modelserver.grpc.v2.ModelReadyRequest;
 import org.modelserver.grpc.v2.ModelReadyResponse;
+import org.modelserver.grpc.v2.ModelRepositoryParameter;
 import org.modelserver.grpc.v2.ModelStatisticsRequest;
 import org.modelserver.grpc.v2.ModelStatisticsResponse;
 import org.modelserver.grpc.v2.ModelStreamInferResponse;
@@ -31,8 +33,10 @@ import org.modelserver.grpc.v2.ServerMetadataRequest;
 import org.modelserver.grpc.v2.ServerMetadataResponse;
 import org.modelserver.grpc.v2.ServerReadyRequest;
 import org.modelserver.grpc.v2.ServerReadyResponse;
+import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.tensor.Tensor;
 import org.modelserver.server.ServerIdentity;
 import org.modelserver.server.codec.RawTensors;
@@ -50,8 +54,11 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   private final InferenceService inference;
   private final GrpcViews views;
   private final String version;
+  private final ModelManager manager;
 
-  InferenceGrpcService(InferenceService inference, GrpcViews views, String version) {
+  InferenceGrpcService(
+      InferenceService inference, GrpcViews views, String version, ModelManager manager) {
+    this.manager = manager;
     this.inference = inference;
     this.views = views;
     this.version = version;
@@ -126,30 +133,70 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   @Override
   public void repositoryIndex(
       RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> response) {
-    unary("RepositoryIndex", response, () -> views.index(request.getReady()));
+    unary("RepositoryIndex", response, () -> GrpcViews.index(manager.index(request.getReady())));
   }
 
+  /**
+   * Triton's load: parameter {@code config} (string) overrides the model config, and parameters
+   * {@code file:<version>/<name>} (bytes) carry files to create versions from.
+   */
   @Override
   public void repositoryModelLoad(
       RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> response) {
-    response.onError(notBuilt("RepositoryModelLoad"));
+    unary(
+        "RepositoryModelLoad",
+        response,
+        () -> {
+          Optional<String> config = Optional.empty();
+          Map<String, byte[]> files = new LinkedHashMap<>();
+          for (Map.Entry<String, ModelRepositoryParameter> entry :
+              request.getParametersMap().entrySet()) {
+            String key = entry.getKey();
+            ModelRepositoryParameter value = entry.getValue();
+            if (key.equals("config")) {
+              if (value.getParameterChoiceCase()
+                  != ModelRepositoryParameter.ParameterChoiceCase.STRING_PARAM) {
+                throw ServingException.invalidArgument(
+                    "parameter 'config' must be a string_param holding the model config as JSON");
+              }
+              config = Optional.of(value.getStringParam());
+            } else if (key.startsWith("file:")) {
+              if (value.getParameterChoiceCase()
+                  != ModelRepositoryParameter.ParameterChoiceCase.BYTES_PARAM) {
+                throw ServingException.invalidArgument(
+                    "parameter '" + key + "' must be a bytes_param holding the file's contents");
+              }
+              files.put(key.substring("file:".length()), value.getBytesParam().toByteArray());
+            } else {
+              throw ServingException.invalidArgument(
+                  "unknown load parameter '"
+                      + key
+                      + "'; expected 'config' or 'file:<version>/<file name>'");
+            }
+          }
+          manager.load(request.getModelName(), config, files);
+          return RepositoryModelLoadResponse.getDefaultInstance();
+        });
   }
 
+  /** Triton's unload; {@code unload_dependents} is accepted (this server has no ensembles). */
   @Override
   public void repositoryModelUnload(
       RepositoryModelUnloadRequest request,
       StreamObserver<RepositoryModelUnloadResponse> response) {
-    response.onError(notBuilt("RepositoryModelUnload"));
-  }
-
-  private static StatusRuntimeException notBuilt(String rpc) {
-    return Status.UNIMPLEMENTED
-        .withDescription(
-            rpc
-                + " is not available yet: loading and unloading models at run time comes with the"
-                + " model management (model repository) extension, a later feature; models are"
-                + " loaded from the repository at start")
-        .asRuntimeException();
+    unary(
+        "RepositoryModelUnload",
+        response,
+        () -> {
+          for (String key : request.getParametersMap().keySet()) {
+            if (!key.equals("unload_dependents")) {
+              throw ServingException.invalidArgument(
+                  "unknown unload parameter '" + key + "'; expected unload_dependents");
+            }
+          }
+          manager.unload(request.getModelName());
+          return RepositoryModelUnloadResponse.getDefaultInstance();
+        });
   }
 
   @Override

@@ -35,7 +35,7 @@ class HealthController {
 
   @GetMapping("/v2/health/ready")
   ResponseEntity<Map<String, Object>> ready() {
-    List<Model> unready = registry.models().stream().filter(m -> !m.isFullyReady()).toList();
+    List<Model> unready = registry.notReady();
     if (unready.isEmpty()) {
       return ResponseEntity.ok(Map.of("ready", true));
     }

@@ -1,65 +1,255 @@
 package org.modelserver.server.rest;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.IndexEntry;
-import org.modelserver.runtime.registry.ModelRegistry;
+import org.modelserver.runtime.registry.ModelManager;
+import org.modelserver.server.config.ServerOptions;
+import org.modelserver.server.security.ModelUrls;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Triton's model repository extension, read side: {@code POST /v2/repository/index}. Guarded by the
- * management access rules (admin token, or loopback only).
+ * Triton's model repository extension ({@code /v2/repository/...}: index, load, unload) and model
+ * archive upload. Guarded by the management access rules (admin token, or loopback only).
  */
 @RestController
 class RepositoryController {
-  private final ModelRegistry registry;
+  private static final String FILE_PREFIX = "file:";
+
+  private final ModelManager manager;
+  private final ModelUrls urls;
   private final RequestBodies bodies;
+  private final long maxUploadBytes;
   private final JsonMapper json = JsonMapper.builder().build();
 
-  RepositoryController(ModelRegistry registry, RequestBodies bodies) {
-    this.registry = registry;
+  RepositoryController(
+      ModelManager manager, RequestBodies bodies, ServerOptions options, ModelUrls urls) {
+    this.manager = manager;
+    this.urls = urls;
     this.bodies = bodies;
+    this.maxUploadBytes = options.maxUploadSize().toBytes();
   }
 
   /** The body is optional JSON ({@code {"ready": true}}), whatever the declared content type. */
   @PostMapping("/v2/repository/index")
   List<Map<String, Object>> index(HttpServletRequest http) {
-    byte[] body = bodies.read(http);
+    JsonNode root = optionalObject(http, "repository index", "{\"ready\": true}");
     boolean readyOnly = false;
-    if (body.length > 0) {
-      JsonNode root;
-      try {
-        root = json.readTree(body);
-      } catch (JacksonException e) {
-        throw ServingException.invalidArgument("malformed JSON: " + e.getOriginalMessage());
-      }
-      if (root == null || !root.isObject()) {
-        throw ServingException.invalidArgument(
-            "the repository index request must be a JSON object such as {\"ready\": true}");
-      }
-      for (String key : root.propertyNames()) {
-        if (!key.equals("ready")) {
-          throw ServingException.invalidArgument(
-              "unknown field '" + key + "' in repository index request; expected ready");
-        }
-      }
+    if (root != null) {
+      onlyFields(root, "repository index", "ready");
       JsonNode ready = root.get("ready");
       if (ready != null && !ready.isBoolean()) {
         throw ServingException.invalidArgument("'ready' must be true or false, got " + ready);
       }
       readyOnly = ready != null && ready.booleanValue();
     }
-    return registry.index(readyOnly).stream().map(RepositoryController::entry).toList();
+    return rows(manager.index(readyOnly));
   }
 
-  private static Map<String, Object> entry(IndexEntry entry) {
+  /**
+   * Loads or reloads a model. Optional body {@code {"parameters": {"config": "<JSON>",
+   * "file:<version>/<name>": "<base64>"}}}; answers the model's index rows.
+   */
+  @PostMapping("/v2/repository/models/{model}/load")
+  List<Map<String, Object>> load(@PathVariable String model, HttpServletRequest http) {
+    JsonNode root = optionalObject(http, "load", "{\"parameters\": {\"config\": \"{...}\"}}");
+    Optional<String> config = Optional.empty();
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    if (root != null) {
+      onlyFields(root, "load", "parameters");
+      JsonNode parameters = root.get("parameters");
+      if (parameters != null) {
+        if (!parameters.isObject()) {
+          throw ServingException.invalidArgument("'parameters' must be a JSON object");
+        }
+        for (String key : parameters.propertyNames()) {
+          JsonNode value = parameters.get(key);
+          if (key.equals("config")) {
+            if (!value.isString()) {
+              throw ServingException.invalidArgument(
+                  "parameter 'config' must be a string holding the model config as JSON");
+            }
+            config = Optional.of(value.stringValue());
+          } else if (key.startsWith(FILE_PREFIX)) {
+            files.put(key.substring(FILE_PREFIX.length()), base64(key, value));
+          } else {
+            throw ServingException.invalidArgument(
+                "unknown load parameter '"
+                    + key
+                    + "'; expected 'config' or 'file:<version>/<file name>'");
+          }
+        }
+      }
+    }
+    return rows(manager.load(model, config, files));
+  }
+
+  /** Unloads a model; {@code unload_dependents} is accepted (this server has no ensembles). */
+  @PostMapping("/v2/repository/models/{model}/unload")
+  Map<String, Object> unload(@PathVariable String model, HttpServletRequest http) {
+    JsonNode root =
+        optionalObject(http, "unload", "{\"parameters\": {\"unload_dependents\": false}}");
+    if (root != null) {
+      onlyFields(root, "unload", "parameters");
+      JsonNode parameters = root.get("parameters");
+      if (parameters != null) {
+        if (!parameters.isObject()) {
+          throw ServingException.invalidArgument("'parameters' must be a JSON object");
+        }
+        onlyFields(parameters, "unload parameters", "unload_dependents");
+        JsonNode dependents = parameters.get("unload_dependents");
+        if (dependents != null && !dependents.isBoolean()) {
+          throw ServingException.invalidArgument(
+              "'unload_dependents' must be true or false, got " + dependents);
+        }
+      }
+    }
+    manager.unload(model);
+    return Map.of();
+  }
+
+  /**
+   * Adds a model or new versions from a {@code .zip} or {@code .tar.gz} archive in the body, then
+   * loads the model; answers its index rows.
+   */
+  @PostMapping("/v2/repository/models/{model}/upload")
+  List<Map<String, Object>> upload(
+      @PathVariable String model,
+      @RequestParam(name = "url", required = false) String url,
+      HttpServletRequest http) {
+    if (url != null) {
+      return fetchAndUpload(model, url, http);
+    }
+    long declared = http.getContentLengthLong();
+    if (declared > maxUploadBytes) {
+      throw new ServingException(
+          ErrorKind.TOO_LARGE,
+          "model archive of "
+              + declared
+              + " bytes exceeds the limit of "
+              + maxUploadBytes
+              + " bytes (option max-upload-size)");
+    }
+    InputStream body;
+    try {
+      body = new BoundedInputStream(http.getInputStream(), maxUploadBytes, "max-upload-size");
+    } catch (IOException e) {
+      throw ServingException.invalidArgument("the request body could not be read: " + e);
+    }
+    try {
+      return rows(manager.upload(model, body));
+    } catch (ServingException e) {
+      if (e.kind() == ErrorKind.TOO_LARGE && !e.getMessage().contains("max-upload-size")) {
+        throw new ServingException(
+            ErrorKind.TOO_LARGE, e.getMessage() + " (option max-upload-size)", e);
+      }
+      throw e;
+    }
+  }
+
+  /** Downloads the archive from an allowlisted URL (the body must be empty), then uploads it. */
+  private List<Map<String, Object>> fetchAndUpload(
+      String model, String url, HttpServletRequest http) {
+    if (bodies.read(http).length > 0) {
+      throw ServingException.invalidArgument(
+          "send the archive either in the body or as ?url=, not both");
+    }
+    urls.check(url);
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("model-fetch");
+    } catch (IOException e) {
+      throw ServingException.internal("cannot create a download folder", e);
+    }
+    try {
+      Path archive = urls.fetch(url, maxUploadBytes, dir);
+      try (InputStream in = Files.newInputStream(archive)) {
+        return rows(manager.upload(model, in));
+      }
+    } catch (IOException e) {
+      throw ServingException.internal("cannot read the downloaded archive", e);
+    } finally {
+      try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+        for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(file);
+        }
+      } catch (IOException e) {
+        // A leftover in the temp folder is harmless; the OS cleans it.
+      }
+    }
+  }
+
+  private static byte[] base64(String key, JsonNode value) {
+    if (!value.isString()) {
+      throw ServingException.invalidArgument(
+          "parameter '" + key + "' must be a string holding the file's bytes in base64");
+    }
+    try {
+      return Base64.getDecoder().decode(value.stringValue());
+    } catch (IllegalArgumentException e) {
+      throw ServingException.invalidArgument(
+          "parameter '" + key + "' is not valid base64: " + e.getMessage());
+    }
+  }
+
+  /** The body as a JSON object, or null when it is empty. */
+  private JsonNode optionalObject(HttpServletRequest http, String what, String example) {
+    byte[] body = bodies.read(http);
+    if (body.length == 0) {
+      return null;
+    }
+    JsonNode root;
+    try {
+      root = json.readTree(body);
+    } catch (JacksonException e) {
+      throw ServingException.invalidArgument("malformed JSON: " + e.getOriginalMessage());
+    }
+    if (root == null || root.isMissingNode()) {
+      return null;
+    }
+    if (!root.isObject()) {
+      throw ServingException.invalidArgument(
+          "the " + what + " request must be a JSON object such as " + example);
+    }
+    return root;
+  }
+
+  private static void onlyFields(JsonNode object, String what, String... allowed) {
+    List<String> known = List.of(allowed);
+    for (String key : object.propertyNames()) {
+      if (!known.contains(key)) {
+        throw ServingException.invalidArgument(
+            "unknown field '"
+                + key
+                + "' in "
+                + what
+                + " request; expected "
+                + String.join(", ", known));
+      }
+    }
+  }
+
+  private static List<Map<String, Object>> rows(List<IndexEntry> entries) {
+    return entries.stream().map(RepositoryController::row).toList();
+  }
+
+  private static Map<String, Object> row(IndexEntry entry) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("name", entry.name());
     if (!entry.version().isEmpty()) {

@@ -1,100 +1,125 @@
 package org.modelserver.server.security;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * Who may use the management endpoints (the repository API over REST and gRPC). With an admin token
- * configured, a caller must send {@code Authorization: Bearer <token>}; without one, only clients
- * on the loopback interface are served. Tokens are compared in constant time and never logged.
+ * Who may call which {@link Endpoint}, over REST ({@link AccessFilter}) and gRPC alike.
+ *
+ * <ul>
+ *   <li>Management: with an admin token configured, callers must send {@code Authorization: Bearer
+ *       <admin token>}; without one, only clients on the loopback interface are served.
+ *   <li>Inference: with an inference token configured, every caller (loopback included) must send
+ *       {@code Authorization: Bearer <inference token>} or the admin token; without one it is open.
+ *   <li>Open endpoints (health, metrics) are served to everyone.
+ * </ul>
+ *
+ * Tokens are kept as SHA-256 digests, compared in constant time and never logged.
  */
 @Component
 public class ManagementAccess {
+  private static final Logger log = LoggerFactory.getLogger(ManagementAccess.class);
+
   /** Why a caller was turned away; each transport maps this to its own status. */
   public enum Denial {
-    /** A token is configured and the caller sent none or a wrong one. */
-    UNAUTHENTICATED,
-    /** No token is configured and the caller is not on the loopback interface. */
-    FORBIDDEN
+    /** Management with an admin token configured, and the caller sent none or a wrong one. */
+    ADMIN_TOKEN_REQUIRED(
+        true, "management needs the admin token: send 'Authorization: Bearer <admin token>'"),
+    /** Management with no admin token configured, from a client not on the loopback interface. */
+    REMOTE_MANAGEMENT_DISABLED(
+        false,
+        "management is served only to clients on this host; to enable remote management,"
+            + " start the server with --admin-token (or MODEL_SERVER_ADMIN_TOKEN, or"
+            + " --admin-token-file) and send 'Authorization: Bearer <admin token>'"),
+    /** Inference with an inference token configured, and the caller sent neither token. */
+    INFERENCE_TOKEN_REQUIRED(
+        true,
+        "this endpoint needs the inference token: send 'Authorization: Bearer <inference token>'"
+            + " (the admin token is accepted too)");
+
+    private final boolean unauthenticated;
+    private final String message;
+
+    Denial(boolean unauthenticated, String message) {
+      this.unauthenticated = unauthenticated;
+      this.message = message;
+    }
+
+    /**
+     * True when a valid token would let the caller in (HTTP 401, gRPC UNAUTHENTICATED); false when
+     * the server refuses the caller as such (HTTP 403, gRPC PERMISSION_DENIED).
+     */
+    public boolean unauthenticated() {
+      return unauthenticated;
+    }
+
+    /** What was wrong and how to get in; names no token. */
+    public String message() {
+      return message;
+    }
   }
 
-  private final byte[] tokenDigest;
+  private final Optional<BearerToken> adminToken;
+  private final Optional<BearerToken> inferenceToken;
 
   public ManagementAccess(
-      @Value("${modelserver.admin-token:}") String token,
-      @Value("${modelserver.admin-token-file:}") String tokenFile) {
-    String configured = token == null ? "" : token.trim();
-    if (configured.isEmpty() && tokenFile != null && !tokenFile.isBlank()) {
-      try {
-        configured = Files.readString(Path.of(tokenFile.trim())).trim();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the admin token file " + tokenFile, e);
-      }
-    }
-    this.tokenDigest = configured.isEmpty() ? null : digest(configured);
-  }
-
-  public boolean tokenConfigured() {
-    return tokenDigest != null;
+      @Value("${modelserver.admin-token:}") String adminToken,
+      @Value("${modelserver.admin-token-file:}") String adminTokenFile,
+      @Value("${modelserver.inference-token:}") String inferenceToken,
+      @Value("${modelserver.inference-token-file:}") String inferenceTokenFile) {
+    this.adminToken = BearerToken.configured("admin-token", adminToken, adminTokenFile);
+    this.inferenceToken =
+        BearerToken.configured("inference-token", inferenceToken, inferenceTokenFile);
+    log.info(
+        "Access: management {}; inference {}",
+        this.adminToken.isPresent() ? "needs the admin token" : "from this host only",
+        this.inferenceToken.isPresent() ? "needs the inference token" : "open");
   }
 
   /**
-   * @param remoteAddress the caller's IP address
+   * @param endpoint what the caller asks for
+   * @param remoteAddress the caller's IP address (a literal)
    * @param authorization the caller's {@code Authorization} header or metadata, or null
-   * @return why the caller may not manage, or empty when it may
+   * @return why the caller may not, or empty when it may
    */
-  public Optional<Denial> check(String remoteAddress, String authorization) {
-    if (tokenDigest != null) {
-      String prefix = "Bearer ";
-      boolean valid =
-          authorization != null
-              && authorization.regionMatches(true, 0, prefix, 0, prefix.length())
-              && MessageDigest.isEqual(
-                  tokenDigest, digest(authorization.substring(prefix.length()).trim()));
-      return valid ? Optional.empty() : Optional.of(Denial.UNAUTHENTICATED);
-    }
-    return isLoopback(remoteAddress) ? Optional.empty() : Optional.of(Denial.FORBIDDEN);
-  }
-
-  /** The message for a denial: what was wrong and how to get in. */
-  public static String message(Denial denial) {
-    return switch (denial) {
-      case UNAUTHENTICATED ->
-          "management needs the admin token: send 'Authorization: Bearer <token>'";
-      case FORBIDDEN ->
-          "management is served only to clients on this host; to enable remote management,"
-              + " start the server with --admin-token (or MODEL_SERVER_ADMIN_TOKEN, or"
-              + " --admin-token-file) and send 'Authorization: Bearer <token>'";
+  public Optional<Denial> check(Endpoint endpoint, String remoteAddress, String authorization) {
+    return switch (endpoint) {
+      case OPEN -> Optional.empty();
+      case INFERENCE ->
+          inferenceToken.isEmpty()
+                  || inferenceToken.get().matches(authorization)
+                  || adminToken.filter(token -> token.matches(authorization)).isPresent()
+              ? Optional.empty()
+              : Optional.of(Denial.INFERENCE_TOKEN_REQUIRED);
+      case MANAGEMENT -> {
+        if (adminToken.isPresent()) {
+          yield adminToken.get().matches(authorization)
+              ? Optional.empty()
+              : Optional.of(Denial.ADMIN_TOKEN_REQUIRED);
+        }
+        yield isLoopback(remoteAddress)
+            ? Optional.empty()
+            : Optional.of(Denial.REMOTE_MANAGEMENT_DISABLED);
+      }
     };
   }
 
   private static boolean isLoopback(String address) {
-    if (address == null) {
+    // Literal IP addresses only, so that no name is ever looked up.
+    if (address == null
+        || address.isEmpty()
+        || !address.chars().allMatch(c -> c == '.' || c == ':' || Character.digit(c, 16) >= 0)) {
       return false;
     }
     try {
-      // A literal IP address: no name lookup happens.
       return InetAddress.getByName(address).isLoopbackAddress();
     } catch (UnknownHostException e) {
       return false;
-    }
-  }
-
-  private static byte[] digest(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
   }
 }

@@ -322,7 +322,7 @@ class GrpcApiTest {
   }
 
   @Test
-  void loadAndUnloadAreNotBuiltYet() {
+  void loadAndUnloadAreRefusedInControlModeNone() {
     Status load =
         failure(
             () ->
@@ -331,8 +331,8 @@ class GrpcApiTest {
                         RepositoryModelLoadRequest.newBuilder()
                             .setModelName("classifier")
                             .build()));
-    assertThat(load.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-    assertThat(load.getDescription()).contains("RepositoryModelLoad").contains("model management");
+    assertThat(load.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(load.getDescription()).contains("--model-control-mode=explicit");
     Status unload =
         failure(
             () ->
@@ -341,8 +341,7 @@ class GrpcApiTest {
                         RepositoryModelUnloadRequest.newBuilder()
                             .setModelName("classifier")
                             .build()));
-    assertThat(unload.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-    assertThat(unload.getDescription()).contains("model management");
+    assertThat(unload.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
   }
 
   @Test

@@ -9,40 +9,40 @@ import io.grpc.Status;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Optional;
+import org.modelserver.server.security.Endpoint;
 import org.modelserver.server.security.ManagementAccess;
 
-/** Applies {@link ManagementAccess} to the repository RPCs of the inference service. */
-final class ManagementInterceptor implements ServerInterceptor {
+/**
+ * Applies {@link ManagementAccess} to the methods of the inference service, by their {@link
+ * Endpoint}: UNAUTHENTICATED or PERMISSION_DENIED, with the REST API's messages.
+ */
+final class AccessInterceptor implements ServerInterceptor {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final ManagementAccess access;
 
-  ManagementInterceptor(ManagementAccess access) {
+  AccessInterceptor(ManagementAccess access) {
     this.access = access;
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    String method = call.getMethodDescriptor().getBareMethodName();
-    if (method == null || !method.startsWith("Repository")) {
-      return next.startCall(call, headers);
-    }
+    Endpoint endpoint = Endpoint.ofGrpcMethod(call.getMethodDescriptor().getFullMethodName());
     SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String address =
         remote instanceof InetSocketAddress inet && inet.getAddress() != null
             ? inet.getAddress().getHostAddress()
             : null;
-    Optional<ManagementAccess.Denial> denial = access.check(address, headers.get(AUTHORIZATION));
+    Optional<ManagementAccess.Denial> denial =
+        access.check(endpoint, address, headers.get(AUTHORIZATION));
     if (denial.isEmpty()) {
       return next.startCall(call, headers);
     }
     Status status =
-        denial.get() == ManagementAccess.Denial.UNAUTHENTICATED
-            ? Status.UNAUTHENTICATED
-            : Status.PERMISSION_DENIED;
-    call.close(status.withDescription(ManagementAccess.message(denial.get())), new Metadata());
+        denial.get().unauthenticated() ? Status.UNAUTHENTICATED : Status.PERMISSION_DENIED;
+    call.close(status.withDescription(denial.get().message()), new Metadata());
     return new ServerCall.Listener<>() {};
   }
 }

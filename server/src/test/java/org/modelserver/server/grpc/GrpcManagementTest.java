@@ -1,0 +1,113 @@
+package org.modelserver.server.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.modelserver.server.grpc.GrpcTestClient.failure;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.modelserver.grpc.v2.InferTensorContents;
+import org.modelserver.grpc.v2.ModelInferRequest;
+import org.modelserver.grpc.v2.ModelRepositoryParameter;
+import org.modelserver.grpc.v2.RepositoryIndexRequest;
+import org.modelserver.grpc.v2.RepositoryModelLoadRequest;
+import org.modelserver.grpc.v2.RepositoryModelUnloadRequest;
+import org.modelserver.server.TestRepos;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** RepositoryModelLoad / RepositoryModelUnload on a real server in explicit mode. */
+class GrpcManagementTest {
+  @TempDir Path repo;
+
+  private static ModelInferRequest infer(String model) {
+    return ModelInferRequest.newBuilder()
+        .setModelName(model)
+        .addInputs(
+            ModelInferRequest.InferInputTensor.newBuilder()
+                .setName("features")
+                .setDatatype("FP32")
+                .addShape(1)
+                .addShape(4)
+                .setContents(
+                    InferTensorContents.newBuilder()
+                        .addFp32Contents(1)
+                        .addFp32Contents(2)
+                        .addFp32Contents(3)
+                        .addFp32Contents(4)))
+        .build();
+  }
+
+  @Test
+  void loadWithConfigAndFileParametersThenUnload() throws IOException {
+    try (ConfigurableApplicationContext server =
+            TestRepos.start(
+                "--model-repository=" + repo, "--model-control-mode=explicit", "--grpc-port=0");
+        GrpcTestClient grpc = new GrpcTestClient(server.getBean(GrpcServer.class).port())) {
+      byte[] onnx = Files.readAllBytes(TestRepos.exampleRepo().resolve("classifier/2/model.onnx"));
+      grpc.stub()
+          .repositoryModelLoad(
+              RepositoryModelLoadRequest.newBuilder()
+                  .setModelName("grpc_loaded")
+                  .putParameters(
+                      "config",
+                      ModelRepositoryParameter.newBuilder()
+                          .setStringParam("{\"max_batch_size\": 4}")
+                          .build())
+                  .putParameters(
+                      "file:7/model.onnx",
+                      ModelRepositoryParameter.newBuilder()
+                          .setBytesParam(ByteString.copyFrom(onnx))
+                          .build())
+                  .build());
+      assertThat(grpc.stub().modelInfer(infer("grpc_loaded")).getModelVersion()).isEqualTo("7");
+      assertThat(
+              grpc.stub()
+                  .repositoryIndex(RepositoryIndexRequest.newBuilder().setReady(true).build())
+                  .getModelsList())
+          .anySatisfy(
+              entry -> {
+                assertThat(entry.getName()).isEqualTo("grpc_loaded");
+                assertThat(entry.getVersion()).isEqualTo("7");
+                assertThat(entry.getState()).isEqualTo("READY");
+              });
+
+      Status wrongType =
+          failure(
+              () ->
+                  grpc.stub()
+                      .repositoryModelLoad(
+                          RepositoryModelLoadRequest.newBuilder()
+                              .setModelName("grpc_loaded")
+                              .putParameters(
+                                  "config",
+                                  ModelRepositoryParameter.newBuilder().setBoolParam(true).build())
+                              .build()));
+      assertThat(wrongType.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(wrongType.getDescription()).contains("string_param");
+
+      grpc.stub()
+          .repositoryModelUnload(
+              RepositoryModelUnloadRequest.newBuilder()
+                  .setModelName("grpc_loaded")
+                  .putParameters(
+                      "unload_dependents",
+                      ModelRepositoryParameter.newBuilder().setBoolParam(false).build())
+                  .build());
+      Status refused = failure(() -> grpc.stub().modelInfer(infer("grpc_loaded")));
+      assertThat(refused.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(refused.getDescription()).contains("unloaded");
+
+      Status unknown =
+          failure(
+              () ->
+                  grpc.stub()
+                      .repositoryModelLoad(
+                          RepositoryModelLoadRequest.newBuilder().setModelName("absent").build()));
+      assertThat(unknown.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    }
+  }
+}

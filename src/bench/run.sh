@@ -787,6 +787,7 @@ if [[ "$OUT" != "-" ]]; then
   printf '%s\n' "$REPORT" >"$OUT"
   log "report written to $OUT"
 fi
+"$BENCH_DIR/soak.sh" --no-build --engines "$ENGINES" --work "$WORK/soak" || { log "the load/unload soak failed or exceeded its memory bound (docs/benchmarks/soak.md says which)"; exit 1; }
 if ((TORCH_FAILED)); then
   log "some TorchScript or gRPC measurements failed; the report says why (logs in $WORK)"
   exit 1

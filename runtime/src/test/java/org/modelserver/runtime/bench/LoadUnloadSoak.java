@@ -1,79 +1,497 @@
 package org.modelserver.runtime.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.modelserver.runtime.device.Device;
 import org.modelserver.runtime.engine.Engine;
 import org.modelserver.runtime.engine.EngineSession;
+import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.LoadSpec;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
 import org.modelserver.runtime.engine.torch.TorchEngine;
+import org.modelserver.runtime.inference.InferenceRequest;
+import org.modelserver.runtime.inference.InferenceResponse;
+import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.registry.ControlMode;
+import org.modelserver.runtime.registry.ModelLoader;
+import org.modelserver.runtime.registry.ModelManager;
+import org.modelserver.runtime.registry.ModelRegistry;
+import org.modelserver.runtime.repository.ConfigCompleter;
 import org.modelserver.runtime.repository.ModelConfig;
 import org.modelserver.runtime.repository.ModelConfigParser;
+import org.modelserver.runtime.repository.ModelRepository;
+import org.modelserver.runtime.repository.ModelSource;
+import org.modelserver.runtime.repository.UploadLimits;
 import org.modelserver.runtime.tensor.Tensor;
 
 /**
- * Soak run (not a unit test): loads a model, runs a few inferences and closes it, N times, and
- * prints the process's resident memory, to show that loading and unloading leaks no native memory.
+ * Soak run (not a unit test): loads a classifier, runs inferences and unloads it, N times, and
+ * records the process's resident memory, to show that load/unload cycles leak no memory.
+ *
+ * <p>{@code --mode managed} (default) goes through the server's management path: a {@link
+ * ModelManager} in explicit mode on a temporary copy of the model folder, {@code load}, inferences
+ * through {@link InferenceService}, {@code unload} (drain, then free). {@code --mode engine} skips
+ * the manager and the scheduler: it loads the same version folders straight into engine sessions
+ * and closes them, to tell which side a growth comes from.
+ *
+ * <p>RSS ({@code VmRSS}) is read after a full GC at cycle 0 (before the first load), at cycle 10
+ * (the baseline, after warm-up), every 10% and at the end. Exit status 1 when RSS grew by more than
+ * {@code --bound-mb} from the baseline to the end, 3 when a cycle failed (an {@code ERROR} line
+ * says why). Run it with a fixed, pre-touched heap ({@code -Xms256m -Xmx256m -XX:+AlwaysPreTouch})
+ * so that RSS does not follow G1 growing and shrinking the heap. {@code src/bench/soak.sh} runs it
+ * for both engines and writes {@code docs/benchmarks/soak.md} from its {@code SAMPLE} and {@code
+ * RESULT} lines; the class path goes in CLASSPATH, since ONNX Runtime crashes with long command
+ * lines:
  *
  * <pre>
- * java -cp ... org.modelserver.runtime.bench.LoadUnloadSoak model-repo/classifier_torch 100
+ * CLASSPATH=runtime/target/classes:runtime/target/test-classes:$(cat cp.txt) \
+ *   java -Xms256m -Xmx256m -XX:+AlwaysPreTouch org.modelserver.runtime.bench.LoadUnloadSoak \
+ *   --model model-repo/classifier_torch --cycles 200 [--mode engine] [--bound-mb 64]
  * </pre>
  */
 public final class LoadUnloadSoak {
+  private static final int BASELINE_CYCLE = 10;
+  private static final long SETTLE_MILLIS = 300;
+  private static final long[] INPUT_SHAPE = {4, 4};
+  private static final float[] INPUT = {
+    0.1f, -0.2f, 0.3f, 1.5f, 2.0f, 0.25f, -1.75f, 0f, -0.5f, 3.3f, 0.7f, -2.2f, 1f, 1f, 1f, 1f
+  };
+  private static final String INPUT_NAME = "features";
+  private static final String OUTPUT_NAME = "probabilities";
+
   private LoadUnloadSoak() {}
 
-  public static void main(String[] args) throws IOException {
-    Path modelDir = Path.of(args.length > 0 ? args[0] : "model-repo/classifier_torch");
-    int cycles = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-    String name = modelDir.getFileName().toString();
-    ModelConfig config = new ModelConfigParser().read(name, modelDir);
-    boolean torch = Files.exists(modelDir.resolve("1/model.pt"));
-    Path file = modelDir.resolve(torch ? "1/model.pt" : "1/model.onnx");
-    Engine engine =
-        torch
-            ? new TorchEngine(
-                new TorchEngine.Options(Path.of(System.getProperty("user.home"), ".djl.ai"), 1, 1))
-            : new OnnxEngine();
-    Tensor features = Tensor.ofFloats(new long[] {2, 4}, 1, 2, 3, 4, 5, 6, 7, 8);
-    System.out.printf("model %s (%s), %d load/unload cycles%n", name, file.getFileName(), cycles);
-    long baseline = 0;
-    for (int cycle = 1; cycle <= cycles; cycle++) {
-      try (EngineSession session =
-          engine.load(new LoadSpec(name, 1, file, config, Device.CPU, 1))) {
-        for (int i = 0; i < 20; i++) {
-          session.execute(Map.of("features", features), Set.of("probabilities"));
-        }
-      }
-      if (cycle == 10) {
-        baseline = residentKb();
-      }
-      if (cycle % (cycles / 10) == 0) {
-        Runtime runtime = Runtime.getRuntime();
-        System.out.printf(
-            "cycle %5d  RSS %7d KiB  (Java heap committed %6d KiB)%n",
-            cycle, residentKb(), runtime.totalMemory() / 1024);
-      }
-    }
-    long end = residentKb();
-    System.out.printf(
-        "RESULT rss_after_10_kib=%d rss_after_%d_kib=%d growth_kib=%d%n",
-        baseline, cycles, end, end - baseline);
-    engine.close();
+  private enum Mode {
+    MANAGED,
+    ENGINE
   }
 
-  /** Resident memory after a full GC, so that garbage not yet collected does not count. */
-  private static long residentKb() throws IOException {
-    System.gc();
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(List.of(line.split("\\s+")).get(1));
+  private record Options(
+      Path modelDir, int cycles, int inferences, double boundMb, Mode mode, Path torchCache) {}
+
+  /**
+   * Memory after a full GC at the end of a cycle (0: before the first load). RSS splits into
+   * anonymous memory (Java heap, native allocations) and file-backed pages (mapped libraries).
+   */
+  private record Sample(
+      int cycle,
+      long rssKb,
+      long rssAnonKb,
+      long rssFileKb,
+      long heapUsedKb,
+      long heapCommittedKb,
+      int threads) {}
+
+  /** What one cycle does: load the model, run it once, unload it. */
+  private interface Subject extends AutoCloseable {
+    void load();
+
+    Tensor infer(Tensor features);
+
+    void unload();
+
+    @Override
+    void close();
+  }
+
+  public static void main(String[] args) throws IOException {
+    Options options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("LoadUnloadSoak: " + e.getMessage());
+      System.err.println(
+          "usage: LoadUnloadSoak --model DIR [--cycles 200] [--inferences 20] [--bound-mb 64]"
+              + " [--mode managed|engine] [--torch-cache ~/.djl.ai]");
+      System.exit(2);
+      return;
+    }
+    int status;
+    try {
+      status = run(options);
+    } catch (RuntimeException e) {
+      e.printStackTrace();
+      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+      System.out.println("ERROR " + reason.replaceAll("\\s+", " "));
+      status = 3;
+    }
+    System.exit(status);
+  }
+
+  private static int run(Options options) throws IOException {
+    String name = options.modelDir().getFileName().toString();
+    boolean torch = Files.exists(options.modelDir().resolve("1/model.pt"));
+    Path root = Files.createTempDirectory("soak-repo");
+    try {
+      copyTree(options.modelDir(), root.resolve(name));
+      Engine engine =
+          torch
+              ? new TorchEngine(new TorchEngine.Options(options.torchCache(), 1, 1))
+              : new OnnxEngine();
+      try (Engines engines = new Engines(List.of(engine));
+          Subject subject =
+              options.mode() == Mode.MANAGED
+                  ? new Managed(root, name, engines)
+                  : new EngineOnly(root, name, engine)) {
+        return soak(options, name, torch ? "TorchScript" : "ONNX", subject);
+      }
+    } finally {
+      deleteTree(root);
+    }
+  }
+
+  private static int soak(Options options, String name, String engine, Subject subject)
+      throws IOException {
+    int cycles = options.cycles();
+    int step = Math.max(1, cycles / 10);
+    System.out.printf(
+        "model %s (%s), mode %s, %d cycles of load, %d inferences, unload%n",
+        name, engine, options.mode().name().toLowerCase(Locale.ROOT), cycles, options.inferences());
+    Tensor features = Tensor.ofFloats(INPUT_SHAPE, INPUT);
+    List<Sample> samples = new ArrayList<>(List.of(sample(0)));
+    float[] first = null;
+    long loadNanos = 0;
+    long inferNanos = 0;
+    long unloadNanos = 0;
+    for (int cycle = 1; cycle <= cycles; cycle++) {
+      long start = System.nanoTime();
+      subject.load();
+      long loaded = System.nanoTime();
+      for (int i = 0; i < options.inferences(); i++) {
+        float[] probabilities = checked(subject.infer(features), cycle);
+        if (first == null) {
+          first = probabilities;
+        } else if (maxDifference(first, probabilities) > 1e-5) {
+          throw new IllegalStateException(
+              "cycle " + cycle + ": outputs differ from the first cycle's by more than 1e-5");
+        }
+      }
+      long inferred = System.nanoTime();
+      subject.unload();
+      long end = System.nanoTime();
+      loadNanos += loaded - start;
+      inferNanos += inferred - loaded;
+      unloadNanos += end - inferred;
+      if (cycle == BASELINE_CYCLE || cycle % step == 0 || cycle == cycles) {
+        samples.add(sample(cycle));
       }
     }
-    return -1;
+    long[] nanos = {loadNanos, inferNanos, unloadNanos};
+    return verdict(options, engine, samples, nanos);
+  }
+
+  /** Prints the RESULT line, and why the run failed when RSS grew past the bound; the status. */
+  private static int verdict(Options options, String engine, List<Sample> samples, long[] nanos) {
+    int cycles = options.cycles();
+    Sample baseline =
+        samples.stream()
+            .filter(s -> s.cycle() >= Math.min(BASELINE_CYCLE, cycles))
+            .findFirst()
+            .orElseThrow();
+    Sample last = samples.get(samples.size() - 1);
+    double growthMb = (last.rssKb() - baseline.rssKb()) / 1024.0;
+    int span = last.cycle() - baseline.cycle();
+    double perCycleKb = span == 0 ? 0 : (last.rssKb() - baseline.rssKb()) / (double) span;
+    boolean pass = growthMb <= options.boundMb();
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT engine=%s mode=%s cycles=%d baseline_cycle=%d baseline_rss_mb=%.1f end_rss_mb=%.1f"
+            + " growth_mb=%.1f growth_per_cycle_kb=%.1f end_heap_used_mb=%.1f bound_mb=%.1f"
+            + " load_ms=%.2f infer_ms=%.2f unload_ms=%.2f cycle_ms=%.2f verdict=%s%n",
+        engine,
+        options.mode().name().toLowerCase(Locale.ROOT),
+        cycles,
+        baseline.cycle(),
+        baseline.rssKb() / 1024.0,
+        last.rssKb() / 1024.0,
+        growthMb,
+        perCycleKb,
+        last.heapUsedKb() / 1024.0,
+        options.boundMb(),
+        nanos[0] / 1e6 / cycles,
+        nanos[1] / 1e6 / cycles,
+        nanos[2] / 1e6 / cycles,
+        (nanos[0] + nanos[1] + nanos[2]) / 1e6 / cycles,
+        pass ? "PASS" : "FAIL");
+    if (!pass) {
+      System.out.printf(
+          Locale.ROOT,
+          "FAIL resident memory grew by %.1f MB from cycle %d to cycle %d (%.1f KB per cycle),"
+              + " more than the bound of %.1f MB%n",
+          growthMb,
+          baseline.cycle(),
+          last.cycle(),
+          perCycleKb,
+          options.boundMb());
+      return 1;
+    }
+    return 0;
+  }
+
+  /** The probabilities of one response: a [4, 3] tensor whose rows are distributions. */
+  private static float[] checked(Tensor output, int cycle) {
+    long[] shape = output.shape();
+    if (shape.length != 2 || shape[0] != INPUT_SHAPE[0] || shape[1] != 3) {
+      throw new IllegalStateException(
+          "cycle " + cycle + ": expected probabilities [4, 3], got " + output);
+    }
+    float[] values = output.floats();
+    for (int row = 0; row < shape[0]; row++) {
+      double sum = 0;
+      for (int col = 0; col < 3; col++) {
+        float p = values[row * 3 + col];
+        if (!(p >= 0f && p <= 1f)) {
+          throw new IllegalStateException("cycle " + cycle + ": probability out of [0, 1]: " + p);
+        }
+        sum += p;
+      }
+      if (Math.abs(sum - 1) > 1e-4) {
+        throw new IllegalStateException(
+            "cycle " + cycle + ": row " + row + " of the probabilities sums to " + sum);
+      }
+    }
+    return values;
+  }
+
+  private static double maxDifference(float[] a, float[] b) {
+    double max = 0;
+    for (int i = 0; i < a.length; i++) {
+      max = Math.max(max, Math.abs(a[i] - b[i]));
+    }
+    return max;
+  }
+
+  /** The management path: what a server in explicit mode does for load, infer and unload. */
+  private static final class Managed implements Subject {
+    private final String name;
+    private final ModelRegistry registry = new ModelRegistry();
+    private final ModelManager manager;
+    private final InferenceService inference = new InferenceService(registry);
+
+    Managed(Path root, String name, Engines engines) {
+      this.name = name;
+      this.manager =
+          new ModelManager(
+              new ModelRepository(root),
+              new ModelLoader(engines, new ConfigCompleter(4), 1),
+              registry,
+              ControlMode.EXPLICIT,
+              new UploadLimits(64L << 20, 1000));
+      manager.start(List.of());
+    }
+
+    @Override
+    public void load() {
+      manager.load(name, Optional.empty(), Map.of());
+    }
+
+    @Override
+    public Tensor infer(Tensor features) {
+      InferenceRequest request =
+          new InferenceRequest(
+              name,
+              Optional.empty(),
+              null,
+              Map.of(INPUT_NAME, features),
+              List.of(OUTPUT_NAME),
+              Map.of());
+      try {
+        InferenceResponse response = inference.infer(request).get(30, TimeUnit.SECONDS);
+        return response.outputs().get(OUTPUT_NAME);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("inference failed: " + e.getCause(), e.getCause());
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("inference did not answer within 30 s", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+
+    @Override
+    public void unload() {
+      manager.unload(name);
+      if (manager.drainingVersions() != 0) {
+        throw new IllegalStateException(
+            manager.drainingVersions() + " versions still draining after unload returned");
+      }
+    }
+
+    @Override
+    public void close() {
+      manager.close();
+      registry.close();
+    }
+  }
+
+  /** The engine alone: the versions the config selects, loaded and closed with no manager. */
+  private static final class EngineOnly implements Subject {
+    private final Engine engine;
+    private final ModelConfig config;
+    private final List<LoadSpec> specs = new ArrayList<>();
+    private final List<EngineSession> sessions = new ArrayList<>();
+
+    EngineOnly(Path root, String name, Engine engine) {
+      this.engine = engine;
+      ModelSource source = new ModelRepository(root).find(name).orElseThrow();
+      this.config = new ModelConfigParser().read(name, source.dir());
+      for (Long version : config.versionPolicy().select(source.versions().navigableKeySet())) {
+        Path dir = source.versions().get(version);
+        Path file = dir.resolve(Files.exists(dir.resolve("model.pt")) ? "model.pt" : "model.onnx");
+        specs.add(new LoadSpec(name, version, file, config, Device.CPU, 1));
+      }
+    }
+
+    @Override
+    public void load() {
+      specs.forEach(spec -> sessions.add(engine.load(spec)));
+    }
+
+    @Override
+    public Tensor infer(Tensor features) {
+      // The newest version, as the manager's default version.
+      return sessions
+          .get(sessions.size() - 1)
+          .execute(Map.of(INPUT_NAME, features), Set.of(OUTPUT_NAME))
+          .get(OUTPUT_NAME);
+    }
+
+    @Override
+    public void unload() {
+      sessions.forEach(EngineSession::close);
+      sessions.clear();
+    }
+
+    @Override
+    public void close() {
+      unload();
+    }
+  }
+
+  /**
+   * Memory after a full GC, so that garbage not yet collected does not count. G1 gives the heap it
+   * shrank back to the OS in the background about 100 ms after the GC: reading RSS at once would
+   * count up to the whole young generation, so the reading waits for that first.
+   */
+  private static Sample sample(int cycle) throws IOException {
+    System.gc();
+    try {
+      Thread.sleep(SETTLE_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    Map<String, Long> status = processStatusKb();
+    Sample sample =
+        new Sample(
+            cycle,
+            status.get("VmRSS"),
+            status.getOrDefault("RssAnon", -1L),
+            status.getOrDefault("RssFile", -1L),
+            heap.getUsed() / 1024,
+            heap.getCommitted() / 1024,
+            ManagementFactory.getThreadMXBean().getThreadCount());
+    System.out.printf(
+        Locale.ROOT,
+        "SAMPLE cycle=%d rss_mb=%.1f rss_anon_mb=%.1f rss_file_mb=%.1f heap_used_mb=%.1f"
+            + " heap_committed_mb=%.1f threads=%d%n",
+        sample.cycle(),
+        sample.rssKb() / 1024.0,
+        sample.rssAnonKb() / 1024.0,
+        sample.rssFileKb() / 1024.0,
+        sample.heapUsedKb() / 1024.0,
+        sample.heapCommittedKb() / 1024.0,
+        sample.threads());
+    return sample;
+  }
+
+  /** The memory lines of /proc/self/status ({@code VmRSS}, {@code RssAnon}, ...), in KB. */
+  private static Map<String, Long> processStatusKb() throws IOException {
+    Map<String, Long> values = new HashMap<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      String[] parts = line.split("\\s+");
+      if (parts.length == 3 && parts[2].equals("kB")) {
+        values.put(parts[0].substring(0, parts[0].length() - 1), Long.parseLong(parts[1]));
+      }
+    }
+    if (!values.containsKey("VmRSS")) {
+      throw new IllegalStateException("/proc/self/status has no VmRSS line (Linux only)");
+    }
+    return values;
+  }
+
+  private static Options parse(String[] args) {
+    Path model = null;
+    int cycles = 200;
+    int inferences = 20;
+    double boundMb = 64;
+    Mode mode = Mode.MANAGED;
+    Path torchCache = Path.of(System.getProperty("user.home"), ".djl.ai");
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(flag + " needs a value");
+      }
+      String value = args[++i];
+      try {
+        switch (flag) {
+          case "--model" -> model = Path.of(value);
+          case "--cycles" -> cycles = Integer.parseInt(value);
+          case "--inferences" -> inferences = Integer.parseInt(value);
+          case "--bound-mb" -> boundMb = Double.parseDouble(value);
+          case "--mode" -> mode = Mode.valueOf(value.toUpperCase(Locale.ROOT));
+          case "--torch-cache" -> torchCache = Path.of(value);
+          default -> throw new IllegalArgumentException("unknown option " + flag);
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(flag + " expects a number, got '" + value + "'");
+      }
+    }
+    if (model == null || !Files.isDirectory(model)) {
+      throw new IllegalArgumentException("--model must name a model folder, got " + model);
+    }
+    if (cycles < 1 || inferences < 1 || boundMb < 0) {
+      throw new IllegalArgumentException("--cycles and --inferences must be 1 or more");
+    }
+    return new Options(
+        model.toAbsolutePath().normalize(), cycles, inferences, boundMb, mode, torchCache);
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path path : (Iterable<Path>) paths::iterator) {
+        Files.copy(path, to.resolve(from.relativize(path).toString()));
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(LoadUnloadSoak::delete);
+    }
+  }
+
+  private static void delete(Path path) {
+    try {
+      Files.delete(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

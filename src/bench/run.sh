@@ -788,6 +788,7 @@ if [[ "$OUT" != "-" ]]; then
   log "report written to $OUT"
 fi
 "$BENCH_DIR/soak.sh" --no-build --engines "$ENGINES" --work "$WORK/soak" || { log "the load/unload soak failed or exceeded its memory bound (docs/benchmarks/soak.md says which)"; exit 1; }
+if want_pair mlp torch; then "$BENCH_DIR/train_bench.sh" --no-build || { log "the training benchmark failed (target/bench/training has its logs)"; TORCH_FAILED=1; }; fi
 if ((TORCH_FAILED)); then
   log "some TorchScript or gRPC measurements failed; the report says why (logs in $WORK)"
   exit 1

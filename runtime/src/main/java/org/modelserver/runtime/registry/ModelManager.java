@@ -237,7 +237,7 @@ public final class ModelManager implements AutoCloseable {
     try (upload) {
       lock.lock();
       try {
-        List<IndexEntry> rows = install(name, configOverride, upload, true, currentPin(name));
+        List<IndexEntry> rows = install(name, configOverride, upload, true, currentPin(name), true);
         configOverride.ifPresentOrElse(
             text -> overrides.put(name, text), () -> overrides.remove(name));
         return rows;
@@ -267,7 +267,7 @@ public final class ModelManager implements AutoCloseable {
       lock.lock();
       try {
         return install(
-            name, Optional.ofNullable(overrides.get(name)), upload, false, currentPin(name));
+            name, Optional.ofNullable(overrides.get(name)), upload, false, currentPin(name), false);
       } finally {
         lock.unlock();
       }
@@ -311,7 +311,7 @@ public final class ModelManager implements AutoCloseable {
       }
       try (ModelUpload upload =
           ModelUpload.fromFiles(contents, name, writer.stagingRoot(), limits)) {
-        install(name, Optional.ofNullable(overrides.get(name)), upload, false, pin);
+        install(name, Optional.ofNullable(overrides.get(name)), upload, false, pin, false);
       }
       log.info("Model {} version {} published{}", name, number, promote ? " and promoted" : "");
       return number;
@@ -325,13 +325,19 @@ public final class ModelManager implements AutoCloseable {
     return registry.find(name).filter(model -> !model.isUnloaded()).flatMap(Model::pinned);
   }
 
-  /** Places an upload (if any), then reloads the model with {@code pin}. Must hold the lock. */
+  /**
+   * Places an upload (if any), then reloads the model with {@code pin}. Must hold the lock.
+   *
+   * @param failOnAny whether a version that is not part of the upload failing to load fails the
+   *     call (Triton's load does; an upload reports such versions in the index only)
+   */
   private List<IndexEntry> install(
       String name,
       Optional<String> configOverride,
       ModelUpload upload,
       boolean replace,
-      Optional<Long> pin) {
+      Optional<Long> pin,
+      boolean failOnAny) {
     {
       RepositoryWriter.Installation installation =
           upload == null ? null : writer.install(upload, replace);
@@ -350,7 +356,7 @@ public final class ModelManager implements AutoCloseable {
                                 + name
                                 + "/upload"));
         outcome = prepare(source, configOverride, pin);
-        if (installation != null && !outcome.failures.isEmpty()) {
+        if (installation != null && outcome.failedAny(installation.versions())) {
           outcome.discard();
           installation.rollback();
           throw ServingException.invalidArgument(
@@ -370,7 +376,7 @@ public final class ModelManager implements AutoCloseable {
       }
       outcome.commit();
       repository.find(name).ifPresent(source -> polled.put(name, Fingerprints.model(source)));
-      if (!outcome.failures.isEmpty()) {
+      if (failOnAny && !outcome.failures.isEmpty()) {
         throw ServingException.invalidArgument(
             "model '"
                 + name
@@ -518,6 +524,7 @@ public final class ModelManager implements AutoCloseable {
     Map<Long, String> from = new HashMap<>();
     List<ModelVersion> loaded = new ArrayList<>();
     List<String> failures = new ArrayList<>();
+    Set<Long> failed = new HashSet<>();
     for (long number : selected) {
       String digest = Fingerprints.version(source, number, configOverride);
       ModelVersion serving = current == null ? null : current.versions().get(number);
@@ -534,6 +541,7 @@ public final class ModelManager implements AutoCloseable {
         continue;
       }
       failures.add("version " + number + ": " + fresh.reason());
+      failed.add(number);
       if (serving != null && serving.isReady()) {
         // The same version number with new files that do not load: the old files keep serving.
         versions.put(number, serving);
@@ -559,7 +567,7 @@ public final class ModelManager implements AutoCloseable {
                 ? Model.of(name, versions)
                 : Model.failed(name, "reload failed: " + String.join("; ", failures), versions))
             .withPin(pin.filter(versions::containsKey));
-    return new Outcome(name, current, next, from, loaded, failures, keptServing);
+    return new Outcome(name, current, next, from, loaded, failures, failed, keptServing);
   }
 
   /** A config or version-policy failure: what serves keeps serving, with the reason attached. */
@@ -590,7 +598,8 @@ public final class ModelManager implements AutoCloseable {
     Model next =
         Model.failed(name, keptServing ? "reload failed: " + reason : reason, versions)
             .withPin(pin);
-    return new Outcome(name, current, next, from, List.of(), List.of(reason), keptServing);
+    // A config or policy failure concerns every version, including uploaded ones.
+    return new Outcome(name, current, next, from, List.of(), List.of(reason), null, keptServing);
   }
 
   /** A model built beside the serving one, to be made current or thrown away. */
@@ -601,6 +610,10 @@ public final class ModelManager implements AutoCloseable {
     final Map<Long, String> from;
     final List<ModelVersion> loaded;
     final List<String> failures;
+
+    /** The versions that failed to load; null when the whole model failed. */
+    final Set<Long> failed;
+
     final boolean keptServing;
 
     Outcome(
@@ -610,6 +623,7 @@ public final class ModelManager implements AutoCloseable {
         Map<Long, String> from,
         List<ModelVersion> loaded,
         List<String> failures,
+        Set<Long> failed,
         boolean keptServing) {
       this.name = name;
       this.current = current;
@@ -617,6 +631,7 @@ public final class ModelManager implements AutoCloseable {
       this.from = from;
       this.loaded = loaded;
       this.failures = failures;
+      this.failed = failed;
       this.keptServing = keptServing;
     }
 
@@ -641,6 +656,14 @@ public final class ModelManager implements AutoCloseable {
                 .toList(),
             failures.isEmpty() ? "" : " (failed: " + String.join("; ", failures) + ")");
       }
+    }
+
+    /** Whether any of {@code versions} failed to load (all did when the whole model failed). */
+    boolean failedAny(Set<Long> versions) {
+      if (failures.isEmpty()) {
+        return false;
+      }
+      return failed == null || versions.stream().anyMatch(failed::contains);
     }
 
     /** Frees the versions this outcome loaded; the serving model is untouched. */

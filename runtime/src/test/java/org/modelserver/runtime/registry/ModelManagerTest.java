@@ -373,4 +373,25 @@ class ModelManagerTest {
     assertThat(model.resolve("2")).doesNotExist();
     assertThat(defaultVersion("m")).isEqualTo(1);
   }
+
+  @Test
+  void anUploadIsKeptWhenOnlyAVersionAlreadyOnDiskFailsToLoad() throws IOException {
+    TestRepos.copyModel("classifier", root);
+    Files.delete(root.resolve("classifier/1/model.onnx"));
+    TestRepos.write(root.resolve("classifier/1/model.onnx"), CORRUPT);
+    manager(ControlMode.EXPLICIT, "classifier");
+    java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(zip)) {
+      out.putNextEntry(new java.util.zip.ZipEntry("3/model.onnx"));
+      out.write(Files.readAllBytes(TestRepos.modelFile("classifier", 2)));
+      out.closeEntry();
+    }
+    List<IndexEntry> rows =
+        manager.upload("classifier", new java.io.ByteArrayInputStream(zip.toByteArray()));
+    assertThat(rows).anySatisfy(row -> assertThat(row.version()).isEqualTo("3"));
+    assertThat(root.resolve("classifier/3/model.onnx")).exists();
+    assertThat(defaultVersion("classifier")).isEqualTo(3);
+    assertThat(failure(() -> manager.load("classifier", Optional.empty(), Map.of())).getMessage())
+        .contains("version 1");
+  }
 }

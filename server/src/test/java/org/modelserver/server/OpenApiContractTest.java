@@ -83,9 +83,15 @@ class OpenApiContractTest {
         continue;
       }
       String path =
-          operation.substring(4).replace("{model}", "classifier").replace("{version}", "1");
+          operation
+              .substring(4)
+              .replace("{model}", "classifier")
+              .replace("{version}", "1")
+              .replace("{id}", "no-such-job");
       HttpTestClient.Reply reply = http.get(path);
-      assertThat(reply.status()).as(operation + ": " + reply.body()).isEqualTo(200);
+      // A training job id that does not exist: the route answers, with 404 and a JSON error.
+      int expected = path.contains("no-such-job") ? 404 : 200;
+      assertThat(reply.status()).as(operation + ": " + reply.body()).isEqualTo(expected);
     }
   }
 

@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** File-tree chores shared by uploads and the repository writer. */
-final class FileTrees {
+/** File-tree chores shared by uploads, the repository writer and the trainer. */
+public final class FileTrees {
   private FileTrees() {}
 
   /**
@@ -18,7 +18,7 @@ final class FileTrees {
    * never followed, so a link planted in a tree cannot make this delete anything outside it. A
    * missing path is not an error.
    */
-  static void deleteRecursively(Path path) throws IOException {
+  public static void deleteRecursively(Path path) throws IOException {
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

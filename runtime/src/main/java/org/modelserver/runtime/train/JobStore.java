@@ -2,18 +2,14 @@ package org.modelserver.runtime.train;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.repository.FileTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -49,7 +45,7 @@ final class JobStore {
       return List.of();
     }
     try {
-      deleteRecursively(work);
+      FileTrees.deleteRecursively(work);
       Files.createDirectories(jobs);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the training folder " + jobs.getParent(), e);
@@ -122,43 +118,9 @@ final class JobStore {
   /** Deletes a job's private folder; failures are logged, the next start retries. */
   void deleteWork(String id) {
     try {
-      deleteRecursively(workDir(id));
+      FileTrees.deleteRecursively(workDir(id));
     } catch (IOException e) {
       log.warn("Could not delete the work folder of training job {}", id, e);
     }
-  }
-
-  /** Deletes a tree without following symbolic links; a missing path is not an error. */
-  static void deleteRecursively(Path path) throws IOException {
-    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(
-        path,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.deleteIfExists(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-            if (exc instanceof NoSuchFileException) {
-              return FileVisitResult.CONTINUE;
-            }
-            throw exc;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-            if (exc != null) {
-              throw exc;
-            }
-            Files.deleteIfExists(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 }

@@ -14,6 +14,7 @@ import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.IndexEntry;
 import org.modelserver.runtime.registry.ModelManager;
+import org.modelserver.runtime.repository.FileTrees;
 import org.modelserver.server.config.ServerOptions;
 import org.modelserver.server.security.ModelUrls;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -185,10 +186,8 @@ class RepositoryController {
     } catch (IOException e) {
       throw ServingException.internal("cannot read the downloaded archive", e);
     } finally {
-      try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-        for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(file);
-        }
+      try {
+        FileTrees.deleteRecursively(dir);
       } catch (IOException e) {
         // A leftover in the temp folder is harmless; the OS cleans it.
       }

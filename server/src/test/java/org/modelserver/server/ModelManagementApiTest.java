@@ -79,6 +79,10 @@ class ModelManagementApiTest {
   }
 
   private HttpTestClient.Reply upload(String model, byte[] archive) {
+    return upload(model, archive, "application/octet-stream");
+  }
+
+  private HttpTestClient.Reply upload(String model, byte[] archive, String contentType) {
     return http.send(
         HttpRequest.newBuilder(
                 URI.create(
@@ -87,7 +91,7 @@ class ModelManagementApiTest {
                         + "/v2/repository/models/"
                         + model
                         + "/upload"))
-            .header("Content-Type", "application/octet-stream")
+            .header("Content-Type", contentType)
             .POST(HttpRequest.BodyPublishers.ofByteArray(archive)));
   }
 
@@ -152,7 +156,12 @@ class ModelManagementApiTest {
     assertThat(reply.json().get(0).get("state").stringValue()).isEqualTo("READY");
     assertThat(infer("uploaded", 200).get("model_version").stringValue()).isEqualTo("1");
 
-    reply = upload("uploaded", zip(Map.of("2/model.onnx", classifierBytes(2))));
+    // curl --data-binary sends application/x-www-form-urlencoded unless told otherwise.
+    reply =
+        upload(
+            "uploaded",
+            zip(Map.of("2/model.onnx", classifierBytes(2))),
+            "application/x-www-form-urlencoded");
     assertThat(reply.status()).as(reply.body()).isEqualTo(200);
     assertThat(infer("uploaded", 200).get("model_version").stringValue()).isEqualTo("2");
 

@@ -19,7 +19,6 @@ import org.modelserver.server.config.ServerOptions;
 import org.modelserver.server.security.ModelUrls;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -130,10 +129,10 @@ class RepositoryController {
    * loads the model; answers its index rows.
    */
   @PostMapping("/v2/repository/models/{model}/upload")
-  List<Map<String, Object>> upload(
-      @PathVariable String model,
-      @RequestParam(name = "url", required = false) String url,
-      HttpServletRequest http) {
+  List<Map<String, Object>> upload(@PathVariable String model, HttpServletRequest http) {
+    // Read from the query string only: getParameter would parse a body sent as a form
+    // (curl --data-binary's default content type) and consume the archive.
+    String url = queryParameter(http.getQueryString(), "url");
     if (url != null) {
       return fetchAndUpload(model, url, http);
     }
@@ -192,6 +191,28 @@ class RepositoryController {
         // A leftover in the temp folder is harmless; the OS cleans it.
       }
     }
+  }
+
+  /** A query-string parameter, decoded as UTF-8; null when absent. */
+  private static String queryParameter(String query, String name) {
+    if (query == null) {
+      return null;
+    }
+    for (String pair : query.split("&")) {
+      int equals = pair.indexOf('=');
+      String key = equals < 0 ? pair : pair.substring(0, equals);
+      if (key.equals(name)) {
+        try {
+          return java.net.URLDecoder.decode(
+              equals < 0 ? "" : pair.substring(equals + 1),
+              java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          throw ServingException.invalidArgument(
+              "query parameter '" + name + "' is not valid %-encoded UTF-8: " + e.getMessage());
+        }
+      }
+    }
+    return null;
   }
 
   private static byte[] base64(String key, JsonNode value) {

@@ -91,6 +91,16 @@ class RestErrorHandler {
     return body(status, "unsupported media type: " + e.getMessage());
   }
 
+  /** Tomcat could not decode the query string or a form body (a bad %-escape, wrong charset). */
+  @ExceptionHandler(org.apache.tomcat.util.http.InvalidParameterException.class)
+  ResponseEntity<Map<String, String>> undecodableParameters(
+      org.apache.tomcat.util.http.InvalidParameterException e) {
+    return body(
+        HttpStatus.BAD_REQUEST,
+        "the request's parameters (query string or form body) could not be decoded: expected"
+            + " UTF-8 with valid %-escapes");
+  }
+
   @ExceptionHandler(AsyncRequestTimeoutException.class)
   ResponseEntity<Map<String, String>> timeout() {
     return body(HttpStatus.SERVICE_UNAVAILABLE, "the request timed out inside the server");

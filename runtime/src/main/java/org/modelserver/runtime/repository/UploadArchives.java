@@ -193,7 +193,7 @@ final class UploadArchives {
           "cannot read "
               + UploadStager.printable(what)
               + ", the archive is corrupt or truncated: "
-              + e.getMessage()
+              + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
               + "; "
               + EXPECTED_ARCHIVE);
     }

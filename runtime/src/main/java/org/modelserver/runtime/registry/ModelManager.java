@@ -8,14 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -24,10 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
-import org.modelserver.runtime.engine.ModelLoadException;
 import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.repository.ModelConfig;
-import org.modelserver.runtime.repository.ModelConfigException;
 import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.ModelSource;
 import org.modelserver.runtime.repository.ModelUpload;
@@ -60,8 +54,8 @@ public final class ModelManager implements AutoCloseable {
 
   private final ReentrantLock lock = new ReentrantLock();
 
-  /** What each version in the registry was loaded from, by model; guarded by {@link #lock}. */
-  private final Map<String, Map<Long, String>> loadedFrom = new HashMap<>();
+  /** Builds models' next versions; used under {@link #lock}. */
+  private final ReloadPlanner planner;
 
   /** The config override of each model's last explicit load; guarded by lock. */
   private final Map<String, String> overrides = new HashMap<>();
@@ -83,6 +77,7 @@ public final class ModelManager implements AutoCloseable {
     this.loader = loader;
     this.registry = registry;
     this.writer = new RepositoryWriter(repository.root());
+    this.planner = new ReloadPlanner(loader, registry);
     this.mode = mode;
     this.limits = limits;
   }
@@ -121,8 +116,8 @@ public final class ModelManager implements AutoCloseable {
     try {
       for (ModelSource source : sources) {
         if (wanted.contains(source.name())) {
-          Outcome outcome = prepare(source, Optional.empty(), Optional.empty());
-          outcome.commit();
+          Reload outcome = planner.plan(source, Optional.empty(), Optional.empty());
+          outcome.commit(this::retire);
           polled.put(source.name(), Fingerprints.model(source));
         }
       }
@@ -173,14 +168,14 @@ public final class ModelManager implements AutoCloseable {
           continue;
         }
         log.info("Repository poll: model {} changed; reloading what changed", source.name());
-        prepare(source, Optional.empty(), currentPin(source.name())).commit();
+        planner.plan(source, Optional.empty(), currentPin(source.name())).commit(this::retire);
         polled.put(source.name(), digest);
       }
       for (Model model : registry.models()) {
         if (!present.contains(model.name())) {
           log.info("Repository poll: model {} was removed; unloading it", model.name());
           registry.remove(model.name());
-          loadedFrom.remove(model.name());
+          planner.forget(model.name());
           overrides.remove(model.name());
           polled.remove(model.name());
           model.versions().values().forEach(this::retire);
@@ -341,7 +336,7 @@ public final class ModelManager implements AutoCloseable {
     {
       RepositoryWriter.Installation installation =
           upload == null ? null : writer.install(upload, replace);
-      Outcome outcome;
+      Reload outcome;
       try {
         ModelSource source =
             repository
@@ -355,7 +350,7 @@ public final class ModelManager implements AutoCloseable {
                                 + " POST /v2/repository/models/"
                                 + name
                                 + "/upload"));
-        outcome = prepare(source, configOverride, pin);
+        outcome = planner.plan(source, configOverride, pin);
         if (installation != null && outcome.failedAny(installation.versions())) {
           outcome.discard();
           installation.rollback();
@@ -374,7 +369,7 @@ public final class ModelManager implements AutoCloseable {
       if (installation != null) {
         installation.commit();
       }
-      outcome.commit();
+      outcome.commit(this::retire);
       repository.find(name).ifPresent(source -> polled.put(name, Fingerprints.model(source)));
       if (failOnAny && !outcome.failures.isEmpty()) {
         throw ServingException.invalidArgument(
@@ -405,7 +400,7 @@ public final class ModelManager implements AutoCloseable {
               .filter(found -> !found.isUnloaded())
               .orElseThrow(() -> ServingException.notFound("model '" + name + "' is not loaded"));
       registry.swap(Model.unloaded(name));
-      loadedFrom.remove(name);
+      planner.forget(name);
       overrides.remove(name);
       for (ModelVersion version : model.versions().values()) {
         drained.add(retire(version));
@@ -454,8 +449,8 @@ public final class ModelManager implements AutoCloseable {
                 + model.versions().keySet()
                 + (source == null ? "" : ", version folders are " + source.versions().keySet()));
       }
-      Outcome outcome =
-          prepare(source, Optional.ofNullable(overrides.get(name)), Optional.of(version));
+      Reload outcome =
+          planner.plan(source, Optional.ofNullable(overrides.get(name)), Optional.of(version));
       ModelVersion pinned = outcome.next.versions().get(version);
       if (pinned == null || !pinned.isReady()) {
         outcome.discard();
@@ -467,7 +462,7 @@ public final class ModelManager implements AutoCloseable {
                 + " did not load, so it cannot be the default: "
                 + String.join("; ", outcome.failures));
       }
-      outcome.commit();
+      outcome.commit(this::retire);
     } finally {
       lock.unlock();
     }
@@ -482,7 +477,9 @@ public final class ModelManager implements AutoCloseable {
       Optional<ModelSource> source = repository.find(name);
       if (model.pinned().isPresent() && source.isPresent()) {
         // Reloading drops a version that was loaded only because it was pinned.
-        prepare(source.get(), Optional.ofNullable(overrides.get(name)), Optional.empty()).commit();
+        planner
+            .plan(source.get(), Optional.ofNullable(overrides.get(name)), Optional.empty())
+            .commit(this::retire);
       } else {
         registry.swap(model.withPin(Optional.empty()));
       }
@@ -500,176 +497,6 @@ public final class ModelManager implements AutoCloseable {
 
   private List<IndexEntry> modelIndex(String name) {
     return index(false).stream().filter(entry -> entry.name().equals(name)).toList();
-  }
-
-  /**
-   * Builds the model as the repository now describes it, beside the serving one, without making it
-   * current. Must hold {@link #lock}.
-   */
-  private Outcome prepare(ModelSource source, Optional<String> configOverride, Optional<Long> pin) {
-    String name = source.name();
-    Model current = registry.find(name).filter(model -> !model.isUnloaded()).orElse(null);
-    Map<Long, String> currentFrom = loadedFrom.getOrDefault(name, Map.of());
-    ModelConfig config;
-    SortedSet<Long> selected;
-    try {
-      config = loader.readConfig(source, configOverride);
-      selected = new java.util.TreeSet<>(loader.select(source, config));
-      // A pinned version stays loaded whatever the version policy selects.
-      pin.filter(source.versions()::containsKey).ifPresent(selected::add);
-    } catch (ModelConfigException | ModelLoadException e) {
-      return failedWhole(source, current, currentFrom, e.getMessage(), pin);
-    }
-    NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
-    Map<Long, String> from = new HashMap<>();
-    List<ModelVersion> loaded = new ArrayList<>();
-    List<String> failures = new ArrayList<>();
-    Set<Long> failed = new HashSet<>();
-    for (long number : selected) {
-      String digest = Fingerprints.version(source, number, configOverride);
-      ModelVersion serving = current == null ? null : current.versions().get(number);
-      if (serving != null && serving.isReady() && digest.equals(currentFrom.get(number))) {
-        versions.put(number, serving);
-        from.put(number, digest);
-        continue;
-      }
-      ModelVersion fresh = loader.loadVersion(name, number, source.versions().get(number), config);
-      if (fresh.isReady()) {
-        loaded.add(fresh);
-        versions.put(number, fresh);
-        from.put(number, digest);
-        continue;
-      }
-      failures.add("version " + number + ": " + fresh.reason());
-      failed.add(number);
-      if (serving != null && serving.isReady()) {
-        // The same version number with new files that do not load: the old files keep serving.
-        versions.put(number, serving);
-        from.put(number, currentFrom.get(number));
-      } else {
-        versions.put(number, fresh);
-        from.put(number, digest);
-      }
-    }
-    boolean keptServing = false;
-    if (!failures.isEmpty() && current != null) {
-      // Nothing that serves is retired while a newly selected version failed to load.
-      for (ModelVersion serving : current.versions().values()) {
-        if (serving.isReady() && !versions.containsKey(serving.version())) {
-          versions.put(serving.version(), serving);
-          from.put(serving.version(), currentFrom.get(serving.version()));
-        }
-      }
-      keptServing = versions.values().stream().anyMatch(ModelVersion::isReady);
-    }
-    Model next =
-        (failures.isEmpty() || current == null
-                ? Model.of(name, versions)
-                : Model.failed(name, "reload failed: " + String.join("; ", failures), versions))
-            .withPin(pin.filter(versions::containsKey));
-    return new Outcome(name, current, next, from, loaded, failures, failed, keptServing);
-  }
-
-  /** A config or version-policy failure: what serves keeps serving, with the reason attached. */
-  private Outcome failedWhole(
-      ModelSource source,
-      Model current,
-      Map<Long, String> currentFrom,
-      String reason,
-      Optional<Long> pin) {
-    String name = source.name();
-    NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
-    Map<Long, String> from = new HashMap<>();
-    boolean keptServing = false;
-    if (current != null) {
-      for (ModelVersion serving : current.versions().values()) {
-        if (serving.isReady()) {
-          versions.put(serving.version(), serving);
-          from.put(serving.version(), currentFrom.get(serving.version()));
-          keptServing = true;
-        }
-      }
-    }
-    if (versions.isEmpty()) {
-      for (Long number : source.versions().keySet()) {
-        versions.put(number, ModelVersion.unavailable(name, number, reason));
-      }
-    }
-    Model next =
-        Model.failed(name, keptServing ? "reload failed: " + reason : reason, versions)
-            .withPin(pin);
-    // A config or policy failure concerns every version, including uploaded ones.
-    return new Outcome(name, current, next, from, List.of(), List.of(reason), null, keptServing);
-  }
-
-  /** A model built beside the serving one, to be made current or thrown away. */
-  private final class Outcome {
-    final String name;
-    final Model current;
-    final Model next;
-    final Map<Long, String> from;
-    final List<ModelVersion> loaded;
-    final List<String> failures;
-
-    /** The versions that failed to load; null when the whole model failed. */
-    final Set<Long> failed;
-
-    final boolean keptServing;
-
-    Outcome(
-        String name,
-        Model current,
-        Model next,
-        Map<Long, String> from,
-        List<ModelVersion> loaded,
-        List<String> failures,
-        Set<Long> failed,
-        boolean keptServing) {
-      this.name = name;
-      this.current = current;
-      this.next = next;
-      this.from = from;
-      this.loaded = loaded;
-      this.failures = failures;
-      this.failed = failed;
-      this.keptServing = keptServing;
-    }
-
-    /** Makes the new model current atomically, then drains what it no longer uses. */
-    void commit() {
-      Optional<Model> replaced = registry.swap(next);
-      loadedFrom.put(name, from);
-      Map<ModelVersion, Boolean> kept = new IdentityHashMap<>();
-      next.versions().values().forEach(version -> kept.put(version, true));
-      replaced.ifPresent(
-          old ->
-              old.versions().values().stream()
-                  .filter(version -> !kept.containsKey(version))
-                  .forEach(ModelManager.this::retire));
-      if (current != null || !failures.isEmpty()) {
-        log.info(
-            "Model {} now serves versions {}{}",
-            name,
-            next.versions().values().stream()
-                .filter(ModelVersion::isReady)
-                .map(v -> v.version())
-                .toList(),
-            failures.isEmpty() ? "" : " (failed: " + String.join("; ", failures) + ")");
-      }
-    }
-
-    /** Whether any of {@code versions} failed to load (all did when the whole model failed). */
-    boolean failedAny(Set<Long> versions) {
-      if (failures.isEmpty()) {
-        return false;
-      }
-      return failed == null || versions.stream().anyMatch(failed::contains);
-    }
-
-    /** Frees the versions this outcome loaded; the serving model is untouched. */
-    void discard() {
-      loaded.forEach(ModelVersion::close);
-    }
   }
 
   /** Drains a version that no longer serves; the future completes once its memory is freed. */

@@ -1,0 +1,151 @@
+package org.modelserver.runtime.registry;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.modelserver.runtime.engine.ModelLoadException;
+import org.modelserver.runtime.repository.ModelConfig;
+import org.modelserver.runtime.repository.ModelConfigException;
+import org.modelserver.runtime.repository.ModelSource;
+
+/**
+ * Builds a model's next set of versions beside the serving one: versions whose files and config are
+ * unchanged are reused as they are, the others load fresh, and when a newly selected version fails,
+ * what serves is kept. Remembers what each registered version was loaded from. Not thread-safe:
+ * {@link ModelManager} calls it under its lock.
+ */
+final class ReloadPlanner {
+  private final ModelLoader loader;
+  private final ModelRegistry registry;
+
+  /** What each version in the registry was loaded from (its fingerprint), by model. */
+  private final Map<String, Map<Long, String>> loadedFrom = new HashMap<>();
+
+  ReloadPlanner(ModelLoader loader, ModelRegistry registry) {
+    this.loader = loader;
+    this.registry = registry;
+  }
+
+  ModelRegistry registry() {
+    return registry;
+  }
+
+  /** Records what a model's registered versions were loaded from, once a reload is committed. */
+  void record(String name, Map<Long, String> from) {
+    loadedFrom.put(name, from);
+  }
+
+  /** Forgets a model that left the registry or was unloaded. */
+  void forget(String name) {
+    loadedFrom.remove(name);
+  }
+
+  /**
+   * Builds the model as the repository now describes it, beside the serving one, without making it
+   * current.
+   */
+  Reload plan(ModelSource source, Optional<String> configOverride, Optional<Long> pin) {
+    String name = source.name();
+    Model current = registry.find(name).filter(model -> !model.isUnloaded()).orElse(null);
+    Map<Long, String> currentFrom = loadedFrom.getOrDefault(name, Map.of());
+    ModelConfig config;
+    SortedSet<Long> selected;
+    try {
+      config = loader.readConfig(source, configOverride);
+      selected = new TreeSet<>(loader.select(source, config));
+      // A pinned version stays loaded whatever the version policy selects.
+      pin.filter(source.versions()::containsKey).ifPresent(selected::add);
+    } catch (ModelConfigException | ModelLoadException e) {
+      return failedWhole(source, current, currentFrom, e.getMessage(), pin);
+    }
+    NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
+    Map<Long, String> from = new HashMap<>();
+    List<ModelVersion> loaded = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    Set<Long> failed = new HashSet<>();
+    for (long number : selected) {
+      String digest = Fingerprints.version(source, number, configOverride);
+      ModelVersion serving = current == null ? null : current.versions().get(number);
+      if (serving != null && serving.isReady() && digest.equals(currentFrom.get(number))) {
+        versions.put(number, serving);
+        from.put(number, digest);
+        continue;
+      }
+      ModelVersion fresh = loader.loadVersion(name, number, source.versions().get(number), config);
+      if (fresh.isReady()) {
+        loaded.add(fresh);
+        versions.put(number, fresh);
+        from.put(number, digest);
+        continue;
+      }
+      failures.add("version " + number + ": " + fresh.reason());
+      failed.add(number);
+      if (serving != null && serving.isReady()) {
+        // The same version number with new files that do not load: the old files keep serving.
+        versions.put(number, serving);
+        from.put(number, currentFrom.get(number));
+      } else {
+        versions.put(number, fresh);
+        from.put(number, digest);
+      }
+    }
+    boolean keptServing = false;
+    if (!failures.isEmpty() && current != null) {
+      // Nothing that serves is retired while a newly selected version failed to load.
+      for (ModelVersion serving : current.versions().values()) {
+        if (serving.isReady() && !versions.containsKey(serving.version())) {
+          versions.put(serving.version(), serving);
+          from.put(serving.version(), currentFrom.get(serving.version()));
+        }
+      }
+      keptServing = versions.values().stream().anyMatch(ModelVersion::isReady);
+    }
+    Model next =
+        (failures.isEmpty() || current == null
+                ? Model.of(name, versions)
+                : Model.failed(name, "reload failed: " + String.join("; ", failures), versions))
+            .withPin(pin.filter(versions::containsKey));
+    return new Reload(this, name, current, next, from, loaded, failures, failed, keptServing);
+  }
+
+  /** A config or version-policy failure: what serves keeps serving, with the reason attached. */
+  private Reload failedWhole(
+      ModelSource source,
+      Model current,
+      Map<Long, String> currentFrom,
+      String reason,
+      Optional<Long> pin) {
+    String name = source.name();
+    NavigableMap<Long, ModelVersion> versions = new TreeMap<>();
+    Map<Long, String> from = new HashMap<>();
+    boolean keptServing = false;
+    if (current != null) {
+      for (ModelVersion serving : current.versions().values()) {
+        if (serving.isReady()) {
+          versions.put(serving.version(), serving);
+          from.put(serving.version(), currentFrom.get(serving.version()));
+          keptServing = true;
+        }
+      }
+    }
+    if (versions.isEmpty()) {
+      for (Long number : source.versions().keySet()) {
+        versions.put(number, ModelVersion.unavailable(name, number, reason));
+      }
+    }
+    Model next =
+        Model.failed(name, keptServing ? "reload failed: " + reason : reason, versions)
+            .withPin(pin);
+    // A config or policy failure concerns every version, including uploaded ones.
+    return new Reload(
+        this, name, current, next, from, List.of(), List.of(reason), null, keptServing);
+  }
+}

@@ -190,10 +190,10 @@ class ModelManagementApiTest {
   }
 
   @Test
-  void anArchiveOverTheSizeLimitIs413() {
+  void anArchiveOverTheSizeLimitIs400() {
     start("explicit", "--max-upload-size=1KB");
     HttpTestClient.Reply reply = upload("big", zip(Map.of("1/model.onnx", classifierBytes(1))));
-    assertThat(reply.status()).as(reply.body()).isEqualTo(413);
+    assertThat(reply.status()).as(reply.body()).isEqualTo(400);
     assertThat(reply.error()).contains("max-upload-size");
     assertThat(repositoryListing()).isEqualTo(List.of(""));
   }

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
@@ -44,11 +45,20 @@ public final class JobPlanner {
    * The first check, made before the request's body is read.
    *
    * @param version empty for the model's default version
-   * @throws ServingException NOT_FOUND for an unknown model or version, UNAVAILABLE for one that is
-   *     not ready, INVALID_ARGUMENT for a model that is not TorchScript
+   * @throws ServingException INVALID_ARGUMENT for an unknown model or version (the issue's contract
+   *     for a fine-tuning request: a bad request, not a missing resource) and for a model that is
+   *     not TorchScript, UNAVAILABLE for one that is not ready
    */
   public BaseVersion base(String model, Optional<Long> version) {
-    ModelVersion base = registry.resolve(model, version);
+    ModelVersion base;
+    try {
+      base = registry.resolve(model, version);
+    } catch (ServingException e) {
+      if (e.kind() != ErrorKind.NOT_FOUND) {
+        throw e;
+      }
+      throw ServingException.invalidArgument("cannot fine-tune: " + e.getMessage());
+    }
     ModelConfig config =
         base.config()
             .orElseThrow(() -> ServingException.unavailable("model '" + model + "' is not ready"));

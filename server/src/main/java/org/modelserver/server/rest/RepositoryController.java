@@ -97,7 +97,11 @@ class RepositoryController {
         }
       }
     }
-    return rows(manager.load(model, config, files));
+    try {
+      return rows(manager.load(model, config, files));
+    } catch (ServingException e) {
+      throw overLimitIsBadRequest(e);
+    }
   }
 
   /** Unloads a model; {@code unload_dependents} is accepted (this server has no ensembles). */
@@ -138,8 +142,8 @@ class RepositoryController {
     }
     long declared = http.getContentLengthLong();
     if (declared > maxUploadBytes) {
-      throw new ServingException(
-          ErrorKind.TOO_LARGE,
+      // The contract for uploads: an archive over the size limit is a 400.
+      throw ServingException.invalidArgument(
           "model archive of "
               + declared
               + " bytes exceeds the limit of "
@@ -155,11 +159,7 @@ class RepositoryController {
     try {
       return rows(manager.upload(model, body));
     } catch (ServingException e) {
-      if (e.kind() == ErrorKind.TOO_LARGE && !e.getMessage().contains("max-upload-size")) {
-        throw new ServingException(
-            ErrorKind.TOO_LARGE, e.getMessage() + " (option max-upload-size)", e);
-      }
-      throw e;
+      throw overLimitIsBadRequest(e);
     }
   }
 
@@ -181,6 +181,8 @@ class RepositoryController {
       Path archive = urls.fetch(url, maxUploadBytes, dir);
       try (InputStream in = Files.newInputStream(archive)) {
         return rows(manager.upload(model, in));
+      } catch (ServingException e) {
+        throw overLimitIsBadRequest(e);
       }
     } catch (IOException e) {
       throw ServingException.internal("cannot read the downloaded archive", e);
@@ -191,6 +193,21 @@ class RepositoryController {
         // A leftover in the temp folder is harmless; the OS cleans it.
       }
     }
+  }
+
+  /**
+   * An archive over the upload limits (bytes or entries) is refused with 400, as for every other
+   * archive the server will not take; the message names the option to raise.
+   */
+  private static ServingException overLimitIsBadRequest(ServingException e) {
+    if (e.kind() != ErrorKind.TOO_LARGE) {
+      return e;
+    }
+    String message = e.getMessage();
+    if (!message.contains("max-upload-size")) {
+      message += " (option max-upload-size)";
+    }
+    return new ServingException(ErrorKind.INVALID_ARGUMENT, message, e);
   }
 
   /** A query-string parameter, decoded as UTF-8; null when absent. */

@@ -17,8 +17,8 @@ import org.modelserver.server.HttpTestClient;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Requests the trainer refuses before any job exists: 404 for what is not there, 400 naming the
- * problem for everything else, never a 500. One server for all of them: refusals change nothing.
+ * Requests the trainer refuses before any job exists: 400 naming the problem (413 for an oversize
+ * body), never a 500. One server for all of them: refusals change nothing.
  */
 class TrainingRequestErrorsTest {
   private static final String FINETUNE = "/v2/models/" + REGRESSOR + "/finetune";
@@ -51,19 +51,19 @@ class TrainingRequestErrorsTest {
   }
 
   @Test
-  void unknownModelIs404() {
+  void unknownModelIs400() {
     assertRefused(
         server.http.post("/v2/models/nope/finetune", inline(lineJsonl(4, 1, 1, 0))),
-        404,
+        400,
         "unknown model 'nope'");
   }
 
   @Test
-  void unknownVersionIs404() {
+  void unknownVersionIs400() {
     assertRefused(
         server.http.post(
             "/v2/models/" + REGRESSOR + "/versions/9/finetune", inline(lineJsonl(4, 1, 1, 0))),
-        404,
+        400,
         "no version 9");
   }
 

@@ -47,11 +47,7 @@ public final class Model implements AutoCloseable {
   /** A model an operator unloaded: known, serving nothing. */
   public static Model unloaded(String name) {
     return new Model(
-        name,
-        "unloaded; load it again with POST /v2/repository/models/" + name + "/load",
-        new TreeMap<>(),
-        null,
-        true);
+        name, "unloaded by an operator; load it again to serve it", new TreeMap<>(), null, true);
   }
 
   /** The same model whose default version is {@code version} while that version is READY. */

@@ -346,10 +346,8 @@ public final class ModelManager implements AutoCloseable {
                         ServingException.notFound(
                             "model '"
                                 + name
-                                + "' is not in the model repository; add it with"
-                                + " POST /v2/repository/models/"
-                                + name
-                                + "/upload"));
+                                + "' is not in the model repository; add its folder, or"
+                                + " upload it"));
         outcome = planner.plan(source, configOverride, pin);
         if (installation != null && outcome.failedAny(installation.versions())) {
           outcome.discard();

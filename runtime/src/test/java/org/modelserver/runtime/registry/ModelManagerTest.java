@@ -262,7 +262,7 @@ class ModelManagerTest {
                 "m",
                 "",
                 ModelState.UNAVAILABLE,
-                "unloaded; load it again with POST /v2/repository/models/m/load"));
+                "unloaded by an operator; load it again to serve it"));
     assertThat(registry.allReady()).isTrue();
     manager.load("m", Optional.empty(), Map.of());
     assertThat(defaultVersion("m")).isEqualTo(1);

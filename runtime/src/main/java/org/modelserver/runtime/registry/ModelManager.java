@@ -93,7 +93,12 @@ public final class ModelManager implements AutoCloseable {
    * @throws IllegalArgumentException when {@code explicit} mode names a model the repository lacks
    */
   public void start(List<String> modelsToLoad) {
-    writer.removeStaleStaging();
+    try {
+      writer.removeStaleStaging();
+    } catch (ServingException e) {
+      // A read-only repository still serves; only uploads would need the staging folder.
+      log.warn("Leftovers of an interrupted upload could not be removed: {}", e.getMessage());
+    }
     List<ModelSource> sources = repository.scan();
     Set<String> wanted = new LinkedHashSet<>();
     if (mode != ControlMode.EXPLICIT || modelsToLoad.contains("*")) {

@@ -363,4 +363,18 @@ class ModelManagementApiTest {
       files.stop(0);
     }
   }
+
+  @Test
+  void explicitModeLoadsTheRepeatedLoadModelNamesOnly() {
+    TestRepos.copyModel("classifier", repo);
+    TestRepos.copyModel("mixed_io", repo);
+    TestRepos.copyModel("token_embed", repo);
+    start("explicit", "--load-model=classifier", "--load-model=mixed_io");
+    JsonNode index = http.post("/v2/repository/index", "").json();
+    assertThat(index.toString())
+        .contains("{\"name\":\"token_embed\",\"state\":\"UNAVAILABLE\",\"reason\":\"not loaded\"}");
+    assertThat(http.get("/v2/models/mixed_io/ready").status()).isEqualTo(200);
+    assertThat(http.get("/v2/models/classifier/ready").status()).isEqualTo(200);
+    assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
+  }
 }

@@ -11,14 +11,20 @@ import org.springframework.stereotype.Component;
 
 /** Reads request bodies up to the configured limit, before anything is parsed. */
 @Component
-class RequestBodies {
+public class RequestBodies {
   private final long limit;
 
   RequestBodies(ServerOptions options) {
     this.limit = options.maxRequestSize().toBytes();
   }
 
-  byte[] read(HttpServletRequest request) {
+  /**
+   * The whole body.
+   *
+   * @throws ServingException TOO_LARGE over {@code max-request-size}, INVALID_ARGUMENT when it
+   *     cannot be read
+   */
+  public byte[] read(HttpServletRequest request) {
     long declared = request.getContentLengthLong();
     if (declared > limit) {
       throw tooLarge(declared + " bytes");

@@ -1,16 +1,13 @@
 package org.modelserver.server.training;
 
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
-import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.train.JobPlanner;
-import org.modelserver.server.config.ServerOptions;
+import org.modelserver.server.rest.RequestBodies;
 import org.springframework.stereotype.Component;
 import org.springframework.web.multipart.MultipartFile;
 import org.springframework.web.multipart.MultipartHttpServletRequest;
@@ -31,12 +28,12 @@ class TrainingRequests {
   private static final String EXAMPLE =
       "{\"dataset\": {\"format\": \"jsonl\", \"data\": \"...\"}, \"epochs\": 10}";
 
-  private final long limit;
+  private final RequestBodies bodies;
   private final JsonMapper json =
       JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-  TrainingRequests(ServerOptions options) {
-    this.limit = options.maxRequestSize().toBytes();
+  TrainingRequests(RequestBodies bodies) {
+    this.bodies = bodies;
   }
 
   /** A request's settings, and the dataset when it came as a file. */
@@ -53,7 +50,7 @@ class TrainingRequests {
       throw ServingException.invalidArgument(
           "a multipart fine-tuning request must be multipart/form-data, got " + contentType);
     }
-    byte[] body = readBody(request);
+    byte[] body = bodies.read(request);
     if (body.length == 0) {
       throw ServingException.invalidArgument(
           "the request has no body; send the job's settings as JSON, for example " + EXAMPLE);
@@ -119,40 +116,5 @@ class TrainingRequests {
       throw ServingException.invalidArgument(
           what + " is not valid JSON: " + e.getOriginalMessage());
     }
-  }
-
-  private byte[] readBody(HttpServletRequest request) {
-    long declared = request.getContentLengthLong();
-    if (declared > limit) {
-      throw tooLarge(declared + " bytes");
-    }
-    try (InputStream in = request.getInputStream()) {
-      ByteArrayOutputStream out =
-          new ByteArrayOutputStream((int) Math.max(1024, Math.min(declared, limit)));
-      byte[] chunk = new byte[64 * 1024];
-      long total = 0;
-      int read;
-      while ((read = in.read(chunk)) != -1) {
-        total += read;
-        if (total > limit) {
-          throw tooLarge("more than " + limit + " bytes");
-        }
-        out.write(chunk, 0, read);
-      }
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw ServingException.invalidArgument(
-          "the request body could not be read: " + e.getMessage());
-    }
-  }
-
-  private ServingException tooLarge(String size) {
-    return new ServingException(
-        ErrorKind.TOO_LARGE,
-        "request body of "
-            + size
-            + " exceeds the limit of "
-            + limit
-            + " bytes (option max-request-size)");
   }
 }

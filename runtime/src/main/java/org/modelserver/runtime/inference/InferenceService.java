@@ -30,23 +30,13 @@ public final class InferenceService {
    * act on; it completes exactly once.
    */
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
-    CompletableFuture<InferenceResponse> first = attempt(request);
-    if (!first.isCompletedExceptionally()) {
-      return first;
-    }
-    // A version swapped out between resolving and submitting refuses at once; the request goes to
-    // the version that replaced it. Only this synchronous refusal is retried: nothing ran yet.
-    try {
-      first.getNow(null);
-    } catch (java.util.concurrent.CompletionException e) {
-      if (e.getCause() instanceof SchedulerDrainingException) {
-        return attempt(request);
-      }
-    }
-    return first;
+    return attempt(request, true);
   }
 
-  private CompletableFuture<InferenceResponse> attempt(InferenceRequest request) {
+  /**
+   * @param mayRetry whether a refusal by a draining version is retried on the new default
+   */
+  private CompletableFuture<InferenceResponse> attempt(InferenceRequest request, boolean mayRetry) {
     ModelVersion version;
     try {
       version = registry.resolve(request.modelName(), request.version());
@@ -82,6 +72,10 @@ public final class InferenceService {
                       version.version(),
                       request.id(),
                       classify(config, request, outputs)));
+    } catch (SchedulerDrainingException e) {
+      // The version was swapped out between resolving and submitting, and refused at once:
+      // nothing ran, so the request goes to the version that replaced it.
+      return mayRetry ? attempt(request, false) : CompletableFuture.failedFuture(e);
     } catch (ServingException e) {
       if (e.kind() == ErrorKind.INVALID_ARGUMENT) {
         version.statistics().requestFailed(FailureReason.OTHER, 0);

@@ -35,8 +35,12 @@ class AccessFilter extends OncePerRequestFilter {
     String authorization = request.getHeader("Authorization");
     // The container routes by the normalised path ("/a/../b" is "/b"), Spring MVC by the raw
     // one decoded segment by segment ("/models/../default" has a model ".."): both must pass.
-    Endpoint normalised = Endpoint.ofRestPath(servedPath(request));
-    Endpoint spelled = Endpoint.ofRestPath(decodedSegments(request));
+    String served = servedPath(request);
+    Endpoint normalised = Endpoint.ofRestPath(served);
+    // Only a URI spelled differently from the served path (escapes, "..", "//", ";params") can be
+    // routed differently; the usual request skips the second decoding.
+    String raw = rawPath(request);
+    Endpoint spelled = raw.equals(served) ? normalised : Endpoint.ofRestPath(decodedSegments(raw));
     Optional<ManagementAccess.Denial> denial = access.check(normalised, remote, authorization);
     if (denial.isEmpty() && spelled != normalised) {
       denial = access.check(spelled, remote, authorization);
@@ -59,11 +63,15 @@ class AccessFilter extends OncePerRequestFilter {
     return request.getServletPath() + Objects.requireNonNullElse(request.getPathInfo(), "");
   }
 
-  /** The request URI with each segment percent-decoded and stripped of {@code ;parameters}. */
-  private static String decodedSegments(HttpServletRequest request) {
+  /** The request URI as sent, without the context path. */
+  private static String rawPath(HttpServletRequest request) {
     String uri = request.getRequestURI();
     String context = request.getContextPath();
-    String path = uri.startsWith(context) ? uri.substring(context.length()) : uri;
+    return uri.startsWith(context) ? uri.substring(context.length()) : uri;
+  }
+
+  /** The raw path with each segment percent-decoded and stripped of {@code ;parameters}. */
+  private static String decodedSegments(String path) {
     StringBuilder decoded = new StringBuilder();
     for (String segment : path.split("/", -1)) {
       int parameters = segment.indexOf(';');

@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.modelserver.runtime.repository.ModelSource;
@@ -20,35 +22,64 @@ import org.modelserver.runtime.repository.ModelSource;
  * model bytes. Hidden files and folders are left out, as the repository scan leaves them out.
  */
 final class Fingerprints {
-  private Fingerprints() {}
+  private final ModelSource source;
+
+  /** The digest of the model folder's own files, read once. */
+  private final String topLevel;
+
+  /** Each version folder's tree digest, read at most once. */
+  private final Map<Long, String> trees = new HashMap<>();
+
+  private Fingerprints(ModelSource source) {
+    this.source = source;
+    MessageDigest digest = sha256();
+    topLevelFiles(source.dir(), digest);
+    this.topLevel = HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** The digests of a model folder as it is now. */
+  static Fingerprints of(ModelSource source) {
+    return new Fingerprints(source);
+  }
+
+  ModelSource source() {
+    return source;
+  }
 
   /**
    * One version as it would load now: the model folder's own files (config, labels), the version
    * folder's tree and the config override of the load request, if any.
    */
-  static String version(ModelSource source, long version, Optional<String> configOverride) {
+  String version(long version, Optional<String> configOverride) {
     MessageDigest digest = sha256();
-    topLevelFiles(source.dir(), digest);
-    Path dir = source.versions().get(version);
-    if (dir != null) {
-      tree(dir, digest);
-    }
+    update(digest, topLevel);
+    update(digest, tree(version));
     configOverride.ifPresent(text -> update(digest, "override:" + text));
     return HexFormat.of().formatHex(digest.digest());
   }
 
   /** The whole model folder: its own files and every version folder. */
-  static String model(ModelSource source) {
+  String model() {
     MessageDigest digest = sha256();
-    topLevelFiles(source.dir(), digest);
-    source
-        .versions()
-        .forEach(
-            (number, dir) -> {
-              update(digest, "version:" + number);
-              tree(dir, digest);
-            });
+    update(digest, topLevel);
+    for (long number : source.versions().keySet()) {
+      update(digest, "version:" + number);
+      update(digest, tree(number));
+    }
     return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private String tree(long version) {
+    return trees.computeIfAbsent(
+        version,
+        number -> {
+          MessageDigest digest = sha256();
+          Path dir = source.versions().get(number);
+          if (dir != null) {
+            tree(dir, digest);
+          }
+          return HexFormat.of().formatHex(digest.digest());
+        });
   }
 
   private static void topLevelFiles(Path modelDir, MessageDigest digest) {

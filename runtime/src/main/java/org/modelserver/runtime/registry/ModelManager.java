@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import org.modelserver.runtime.concurrent.DaemonThreads;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.ModelSource;
@@ -121,9 +122,9 @@ public final class ModelManager implements AutoCloseable {
     try {
       for (ModelSource source : sources) {
         if (wanted.contains(source.name())) {
-          Reload outcome = planner.plan(source, Optional.empty(), Optional.empty());
-          outcome.commit(this::retire);
-          polled.put(source.name(), Fingerprints.model(source));
+          Fingerprints folder = Fingerprints.of(source);
+          planner.plan(folder, Optional.empty(), Optional.empty()).commit(this::retire);
+          polled.put(source.name(), folder.model());
         }
       }
     } finally {
@@ -136,13 +137,7 @@ public final class ModelManager implements AutoCloseable {
     if (mode != ControlMode.POLL) {
       return;
     }
-    poller =
-        Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Thread thread = new Thread(task, "repository-poll");
-              thread.setDaemon(true);
-              return thread;
-            });
+    poller = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("repository-poll"));
     long millis = Math.max(1, interval.toMillis());
     poller.scheduleWithFixedDelay(this::pollQuietly, millis, millis, TimeUnit.MILLISECONDS);
   }
@@ -168,12 +163,13 @@ public final class ModelManager implements AutoCloseable {
       Set<String> present = new HashSet<>();
       for (ModelSource source : sources) {
         present.add(source.name());
-        String digest = Fingerprints.model(source);
+        Fingerprints folder = Fingerprints.of(source);
+        String digest = folder.model();
         if (digest.equals(polled.get(source.name()))) {
           continue;
         }
         log.info("Repository poll: model {} changed; reloading what changed", source.name());
-        planner.plan(source, Optional.empty(), currentPin(source.name())).commit(this::retire);
+        planner.plan(folder, Optional.empty(), currentPin(source.name())).commit(this::retire);
         polled.put(source.name(), digest);
       }
       for (Model model : registry.models()) {
@@ -338,53 +334,53 @@ public final class ModelManager implements AutoCloseable {
       boolean replace,
       Optional<Long> pin,
       boolean failOnAny) {
-    {
-      RepositoryWriter.Installation installation =
-          upload == null ? null : writer.install(upload, replace);
-      Reload outcome;
-      try {
-        ModelSource source =
-            repository
-                .find(name)
-                .orElseThrow(
-                    () ->
-                        ServingException.notFound(
-                            "model '"
-                                + name
-                                + "' is not in the model repository; add its folder, or"
-                                + " upload it"));
-        outcome = planner.plan(source, configOverride, pin);
-        if (installation != null && outcome.failedAny(installation.versions())) {
-          outcome.discard();
-          installation.rollback();
-          throw ServingException.invalidArgument(
-              "model '"
-                  + name
-                  + "' did not load, so the upload was taken back out of the repository: "
-                  + String.join("; ", outcome.failures));
-        }
-      } catch (RuntimeException e) {
-        if (installation != null) {
-          installation.rollback();
-        }
-        throw e;
-      }
-      if (installation != null) {
-        installation.commit();
-      }
-      outcome.commit(this::retire);
-      repository.find(name).ifPresent(source -> polled.put(name, Fingerprints.model(source)));
-      if (failOnAny && !outcome.failures.isEmpty()) {
+    RepositoryWriter.Installation installation =
+        upload == null ? null : writer.install(upload, replace);
+    Reload outcome;
+    Fingerprints folder;
+    try {
+      ModelSource source =
+          repository
+              .find(name)
+              .orElseThrow(
+                  () ->
+                      ServingException.notFound(
+                          "model '"
+                              + name
+                              + "' is not in the model repository; add its folder, or"
+                              + " upload it"));
+      folder = Fingerprints.of(source);
+      outcome = planner.plan(folder, configOverride, pin);
+      if (installation != null && outcome.failedAny(installation.versions())) {
+        outcome.discard();
+        installation.rollback();
         throw ServingException.invalidArgument(
             "model '"
                 + name
-                + "' failed to load"
-                + (outcome.keptServing ? " (the versions that were serving still serve)" : "")
-                + ": "
+                + "' did not load, so the upload was taken back out of the repository: "
                 + String.join("; ", outcome.failures));
       }
-      return modelIndex(name);
+    } catch (RuntimeException e) {
+      if (installation != null) {
+        installation.rollback();
+      }
+      throw e;
     }
+    if (installation != null) {
+      installation.commit();
+    }
+    outcome.commit(this::retire);
+    polled.put(name, folder.model());
+    if (failOnAny && !outcome.failures.isEmpty()) {
+      throw ServingException.invalidArgument(
+          "model '"
+              + name
+              + "' failed to load"
+              + (outcome.keptServing ? " (the versions that were serving still serve)" : "")
+              + ": "
+              + String.join("; ", outcome.failures));
+    }
+    return modelIndex(name);
   }
 
   /**
@@ -453,7 +449,10 @@ public final class ModelManager implements AutoCloseable {
                 + (source == null ? "" : ", version folders are " + source.versions().keySet()));
       }
       Reload outcome =
-          planner.plan(source, Optional.ofNullable(overrides.get(name)), Optional.of(version));
+          planner.plan(
+              Fingerprints.of(source),
+              Optional.ofNullable(overrides.get(name)),
+              Optional.of(version));
       ModelVersion pinned = outcome.next.versions().get(version);
       if (pinned == null || !pinned.isReady()) {
         outcome.discard();
@@ -481,7 +480,10 @@ public final class ModelManager implements AutoCloseable {
       if (model.pinned().isPresent() && source.isPresent()) {
         // Reloading drops a version that was loaded only because it was pinned.
         planner
-            .plan(source.get(), Optional.ofNullable(overrides.get(name)), Optional.empty())
+            .plan(
+                Fingerprints.of(source.get()),
+                Optional.ofNullable(overrides.get(name)),
+                Optional.empty())
             .commit(this::retire);
       } else {
         registry.swap(model.withPin(Optional.empty()));

@@ -52,7 +52,8 @@ final class ReloadPlanner {
    * Builds the model as the repository now describes it, beside the serving one, without making it
    * current.
    */
-  Reload plan(ModelSource source, Optional<String> configOverride, Optional<Long> pin) {
+  Reload plan(Fingerprints folder, Optional<String> configOverride, Optional<Long> pin) {
+    ModelSource source = folder.source();
     String name = source.name();
     Model current = registry.find(name).filter(model -> !model.isUnloaded()).orElse(null);
     Map<Long, String> currentFrom = loadedFrom.getOrDefault(name, Map.of());
@@ -72,7 +73,7 @@ final class ReloadPlanner {
     List<String> failures = new ArrayList<>();
     Set<Long> failed = new HashSet<>();
     for (long number : selected) {
-      String digest = Fingerprints.version(source, number, configOverride);
+      String digest = folder.version(number, configOverride);
       ModelVersion serving = current == null ? null : current.versions().get(number);
       if (serving != null && serving.isReady() && digest.equals(currentFrom.get(number))) {
         versions.put(number, serving);

@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import org.modelserver.runtime.concurrent.DaemonThreads;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.repository.DynamicBatching;
@@ -110,15 +110,8 @@ public final class Scheduler implements AutoCloseable {
    */
   public static Scheduler create(
       ModelConfig config, List<EngineSession> instances, ModelStatistics stats, String threadName) {
-    AtomicInteger counter = new AtomicInteger();
     ExecutorService pool =
-        Executors.newFixedThreadPool(
-            instances.size(),
-            task -> {
-              Thread thread = new Thread(task, threadName + "-" + counter.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
+        Executors.newFixedThreadPool(instances.size(), DaemonThreads.numbered(threadName));
     Scheduler scheduler =
         new Scheduler(config, instances, stats, SystemSchedulerClock.INSTANCE, pool);
     scheduler.onClose = pool::shutdown;

@@ -20,9 +20,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import org.modelserver.runtime.concurrent.DaemonThreads;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.train.JobRecord.JobDescription;
@@ -75,7 +75,6 @@ public final class TrainingJobs implements AutoCloseable {
     this.store = new JobStore(options.trainingDir());
     this.runner = new JobRunner(tuner, publisher, store, clock);
     this.clock = clock;
-    AtomicInteger threads = new AtomicInteger();
     this.executor =
         new ThreadPoolExecutor(
             options.maxRunningJobs(),
@@ -85,11 +84,7 @@ public final class TrainingJobs implements AutoCloseable {
             options.maxQueuedJobs() == 0
                 ? new SynchronousQueue<>()
                 : new LinkedBlockingQueue<>(options.maxQueuedJobs()),
-            task -> {
-              Thread thread = new Thread(task, "training-job-" + threads.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
+            DaemonThreads.numbered("training-job"));
   }
 
   /**

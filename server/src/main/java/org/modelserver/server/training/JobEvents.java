@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import org.modelserver.runtime.concurrent.DaemonThreads;
 import org.modelserver.runtime.train.EpochMetrics;
 import org.modelserver.runtime.train.JobJson;
 import org.modelserver.runtime.train.JobListener;
@@ -36,12 +37,7 @@ class JobEvents implements ApplicationListener<ContextClosedEvent> {
   private final TrainingJobs jobs;
   private final JsonMapper json = JsonMapper.builder().build();
   private final ExecutorService sender =
-      Executors.newSingleThreadExecutor(
-          task -> {
-            Thread thread = new Thread(task, "training-events");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadExecutor(DaemonThreads.named("training-events"));
   private final Set<SseEmitter> open = ConcurrentHashMap.newKeySet();
 
   JobEvents(TrainingJobs jobs) {

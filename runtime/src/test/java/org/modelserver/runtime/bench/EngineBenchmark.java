@@ -99,24 +99,16 @@ public final class EngineBenchmark {
   }
 
   public static void main(String[] args) {
-    Options options;
-    try {
-      options = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("EngineBenchmark: " + e.getMessage());
-      System.err.println(usage());
-      System.exit(2);
-      return;
-    }
-    try {
-      run(options);
-    } catch (RuntimeException e) {
-      e.printStackTrace();
-      // Machine-readable, like RESULT: the harness quotes it in its report.
-      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-      System.out.println("ERROR " + reason.replaceAll("\\s+", " "));
-      System.exit(1);
-    }
+    BenchMain.run(
+        "EngineBenchmark",
+        usage(),
+        args,
+        EngineBenchmark::parse,
+        options -> {
+          run(options);
+          return 0;
+        },
+        1);
   }
 
   private static String usage() {

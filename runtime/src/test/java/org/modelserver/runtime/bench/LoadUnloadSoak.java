@@ -110,28 +110,15 @@ public final class LoadUnloadSoak {
     void close();
   }
 
-  public static void main(String[] args) throws IOException {
-    Options options;
-    try {
-      options = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("LoadUnloadSoak: " + e.getMessage());
-      System.err.println(
-          "usage: LoadUnloadSoak --model DIR [--cycles 200] [--inferences 20] [--bound-mb 64]"
-              + " [--mode managed|engine] [--torch-cache ~/.djl.ai]");
-      System.exit(2);
-      return;
-    }
-    int status;
-    try {
-      status = run(options);
-    } catch (RuntimeException e) {
-      e.printStackTrace();
-      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-      System.out.println("ERROR " + reason.replaceAll("\\s+", " "));
-      status = 3;
-    }
-    System.exit(status);
+  public static void main(String[] args) {
+    BenchMain.run(
+        "LoadUnloadSoak",
+        "usage: LoadUnloadSoak --model DIR [--cycles 200] [--inferences 20] [--bound-mb 64]"
+            + " [--mode managed|engine] [--torch-cache ~/.djl.ai]",
+        args,
+        LoadUnloadSoak::parse,
+        LoadUnloadSoak::run,
+        3);
   }
 
   private static int run(Options options) throws IOException {

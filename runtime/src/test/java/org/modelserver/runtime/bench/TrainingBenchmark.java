@@ -123,23 +123,16 @@ public final class TrainingBenchmark {
       Path torchCache) {}
 
   public static void main(String[] args) {
-    Options options;
-    try {
-      options = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("TrainingBenchmark: " + e.getMessage());
-      System.err.println(usage());
-      System.exit(2);
-      return;
-    }
-    try {
-      run(options);
-    } catch (RuntimeException e) {
-      e.printStackTrace();
-      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-      System.out.println("ERROR " + reason.replaceAll("\\s+", " "));
-      System.exit(1);
-    }
+    BenchMain.run(
+        "TrainingBenchmark",
+        usage(),
+        args,
+        TrainingBenchmark::parse,
+        options -> {
+          run(options);
+          return 0;
+        },
+        1);
   }
 
   private static String usage() {

@@ -166,7 +166,14 @@ class RepositoryController {
   /** Downloads the archive from an allowlisted URL (the body must be empty), then uploads it. */
   private List<Map<String, Object>> fetchAndUpload(
       String model, String url, HttpServletRequest http) {
-    if (bodies.read(http).length > 0) {
+    // One byte tells whether a body came; there is no need to read (or buffer) the rest.
+    boolean hasBody;
+    try {
+      hasBody = http.getInputStream().read() != -1;
+    } catch (IOException e) {
+      throw ServingException.invalidArgument("the request body could not be read: " + e);
+    }
+    if (hasBody) {
       throw ServingException.invalidArgument(
           "send the archive either in the body or as ?url=, not both");
     }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.modelserver.runtime.concurrent.DaemonThreads;
+import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.ModelSource;
@@ -229,7 +230,9 @@ public final class ModelManager implements AutoCloseable {
     requireExplicit("load");
     requireValidName(name);
     ModelUpload upload =
-        files.isEmpty() ? null : ModelUpload.fromFiles(files, name, writer.stagingRoot(), limits);
+        files.isEmpty()
+            ? null
+            : stage(() -> ModelUpload.fromFiles(files, name, writer.stagingRoot(), limits));
     try (upload) {
       lock.lock();
       try {
@@ -259,7 +262,7 @@ public final class ModelManager implements AutoCloseable {
     }
     requireValidName(name);
     try (ModelUpload upload =
-        ModelUpload.fromArchive(archive, name, writer.stagingRoot(), limits)) {
+        stage(() -> ModelUpload.fromArchive(archive, name, writer.stagingRoot(), limits))) {
       lock.lock();
       try {
         return install(
@@ -306,13 +309,32 @@ public final class ModelManager implements AutoCloseable {
         pin = Optional.of(number);
       }
       try (ModelUpload upload =
-          ModelUpload.fromFiles(contents, name, writer.stagingRoot(), limits)) {
+          stage(() -> ModelUpload.fromFiles(contents, name, writer.stagingRoot(), limits))) {
         install(name, Optional.ofNullable(overrides.get(name)), upload, false, pin, false);
       }
       log.info("Model {} version {} published{}", name, number, promote ? " and promoted" : "");
       return number;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Stages an upload. Whatever the transport, an upload over the limits is refused like every other
+   * upload the server will not take (INVALID_ARGUMENT), naming the option that sets them.
+   */
+  private static ModelUpload stage(java.util.function.Supplier<ModelUpload> upload) {
+    try {
+      return upload.get();
+    } catch (ServingException e) {
+      if (e.kind() != ErrorKind.TOO_LARGE) {
+        throw e;
+      }
+      String message = e.getMessage();
+      if (!message.contains("max-upload-size")) {
+        message += " (option max-upload-size)";
+      }
+      throw new ServingException(ErrorKind.INVALID_ARGUMENT, message, e);
     }
   }
 

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.IndexEntry;
 import org.modelserver.runtime.registry.ModelManager;
@@ -97,11 +96,7 @@ class RepositoryController {
         }
       }
     }
-    try {
-      return rows(manager.load(model, config, files));
-    } catch (ServingException e) {
-      throw overLimitIsBadRequest(e);
-    }
+    return rows(manager.load(model, config, files));
   }
 
   /** Unloads a model; {@code unload_dependents} is accepted (this server has no ensembles). */
@@ -156,11 +151,7 @@ class RepositoryController {
     } catch (IOException e) {
       throw ServingException.invalidArgument("the request body could not be read: " + e);
     }
-    try {
-      return rows(manager.upload(model, body));
-    } catch (ServingException e) {
-      throw overLimitIsBadRequest(e);
-    }
+    return rows(manager.upload(model, body));
   }
 
   /** Downloads the archive from an allowlisted URL (the body must be empty), then uploads it. */
@@ -188,8 +179,6 @@ class RepositoryController {
       Path archive = urls.fetch(url, maxUploadBytes, dir);
       try (InputStream in = Files.newInputStream(archive)) {
         return rows(manager.upload(model, in));
-      } catch (ServingException e) {
-        throw overLimitIsBadRequest(e);
       }
     } catch (IOException e) {
       throw ServingException.internal("cannot read the downloaded archive", e);
@@ -200,21 +189,6 @@ class RepositoryController {
         // A leftover in the temp folder is harmless; the OS cleans it.
       }
     }
-  }
-
-  /**
-   * An archive over the upload limits (bytes or entries) is refused with 400, as for every other
-   * archive the server will not take; the message names the option to raise.
-   */
-  private static ServingException overLimitIsBadRequest(ServingException e) {
-    if (e.kind() != ErrorKind.TOO_LARGE) {
-      return e;
-    }
-    String message = e.getMessage();
-    if (!message.contains("max-upload-size")) {
-      message += " (option max-upload-size)";
-    }
-    return new ServingException(ErrorKind.INVALID_ARGUMENT, message, e);
   }
 
   /** A query-string parameter, decoded as UTF-8; null when absent. */

@@ -522,8 +522,9 @@ public final class ModelManager implements AutoCloseable {
         .orElseThrow(() -> ServingException.notFound("model '" + name + "' is not loaded"));
   }
 
+  /** The index rows of a model just (re)loaded: it is in the registry, no scan is needed. */
   private List<IndexEntry> modelIndex(String name) {
-    return index(false).stream().filter(entry -> entry.name().equals(name)).toList();
+    return registry.index(false).stream().filter(entry -> entry.name().equals(name)).toList();
   }
 
   /** Drains a version that no longer serves; the future completes once its memory is freed. */

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.modelserver.runtime.config.ModelConfig;
+import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.tensor.Tensor;
 import org.modelserver.runtime.tensor.Tensors;
@@ -63,5 +65,22 @@ final class BatchAssembler {
       offset += job.rows;
     }
     return split;
+  }
+
+  /**
+   * The inputs in the config's order, so equal shapes give equal keys whatever the caller's order.
+   */
+  static Map<String, Tensor> inConfigOrder(ModelConfig config, Map<String, Tensor> inputs) {
+    Map<String, Tensor> ordered = new LinkedHashMap<>();
+    for (TensorSpec spec : config.inputs()) {
+      Tensor tensor = inputs.get(spec.name());
+      if (tensor != null) {
+        ordered.put(spec.name(), tensor);
+      }
+    }
+    if (ordered.size() != inputs.size()) {
+      return inputs; // inputs the config does not list; validation upstream reports them
+    }
+    return ordered;
   }
 }

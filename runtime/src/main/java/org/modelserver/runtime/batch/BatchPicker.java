@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import org.modelserver.runtime.repository.DynamicBatching;
+import org.modelserver.runtime.config.DynamicBatching;
 
 /**
  * Chooses the jobs of the next batch with the rules of Triton's dynamic batcher: a batch goes at

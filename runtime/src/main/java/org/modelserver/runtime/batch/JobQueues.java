@@ -4,10 +4,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.modelserver.runtime.config.DynamicBatching;
+import org.modelserver.runtime.config.QueuePolicy;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.repository.DynamicBatching;
-import org.modelserver.runtime.repository.QueuePolicy;
 import org.modelserver.runtime.stats.FailureReason;
 import org.modelserver.runtime.stats.ModelStatistics;
 

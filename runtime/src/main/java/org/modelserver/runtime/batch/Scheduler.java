@@ -1,8 +1,6 @@
 package org.modelserver.runtime.batch;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -11,11 +9,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import org.modelserver.runtime.concurrent.DaemonThreads;
+import org.modelserver.runtime.config.DynamicBatching;
+import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.repository.DynamicBatching;
-import org.modelserver.runtime.repository.ModelConfig;
-import org.modelserver.runtime.repository.TensorSpec;
 import org.modelserver.runtime.stats.ModelStatistics;
 import org.modelserver.runtime.tensor.Tensor;
 
@@ -47,20 +44,15 @@ public final class Scheduler implements AutoCloseable {
   private final ModelStatistics stats;
   private final SchedulerClock clock;
   private final Executor executor;
-  private final List<EngineSession> instances;
-  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock from here on.
+  private final InstancePool pool;
   private final JobQueues queues;
-  private final ArrayDeque<EngineSession> idle = new ArrayDeque<>();
   private long wakeupAt = Long.MAX_VALUE;
   private long sequence;
   // Jobs of formed batches whose instance has not been released yet.
   private int running;
-  private int retired;
-  private RuntimeException closeFailure;
   private State state = State.OPEN;
-  private Runnable onClose = () -> {};
 
   private enum State {
     /** Admits requests. */
@@ -84,9 +76,7 @@ public final class Scheduler implements AutoCloseable {
       ModelStatistics stats,
       SchedulerClock clock,
       Executor executor) {
-    if (instances.isEmpty()) {
-      throw new IllegalArgumentException("a scheduler needs at least one instance");
-    }
+    this.pool = new InstancePool(instances);
     this.model = config.name();
     this.config = config;
     boolean batching = config.batched() && config.dynamicBatching().isPresent();
@@ -97,8 +87,6 @@ public final class Scheduler implements AutoCloseable {
     this.picker = new BatchPicker(batching, config.maxBatch(), policy);
     this.runner = new BatchRunner(config.batched(), policy.preserveOrdering(), stats, clock, lock);
     this.queues = new JobQueues(model, policy, stats);
-    this.instances = List.copyOf(instances);
-    idle.addAll(instances);
     this.stats = stats;
     this.clock = clock;
     this.executor = executor;
@@ -114,17 +102,17 @@ public final class Scheduler implements AutoCloseable {
         Executors.newFixedThreadPool(instances.size(), DaemonThreads.numbered(threadName));
     Scheduler scheduler =
         new Scheduler(config, instances, stats, SystemSchedulerClock.INSTANCE, pool);
-    scheduler.onClose = pool::shutdown;
+    scheduler.pool.onClose(pool::shutdown);
     return scheduler;
   }
 
   /** The first instance, for callers that need a session's metadata. */
   public EngineSession primaryInstance() {
-    return instances.get(0);
+    return pool.primary();
   }
 
   public int instanceCount() {
-    return instances.size();
+    return pool.size();
   }
 
   /**
@@ -145,7 +133,7 @@ public final class Scheduler implements AutoCloseable {
       Map<String, Tensor> inputs, List<String> outputs, long priority, long timeoutMicros) {
     int level = queues.level(priority);
     long timeoutNanos = queues.policyOf(level).timeoutNanos(timeoutMicros);
-    inputs = inConfigOrder(inputs);
+    inputs = BatchAssembler.inConfigOrder(config, inputs);
     int rows = config.batched() ? Math.toIntExact(inputs.values().iterator().next().dim(0)) : 1;
     InferenceJob.ShapeKey shapeKey = InferenceJob.ShapeKey.of(inputs, config.batched());
     Work work;
@@ -173,23 +161,6 @@ public final class Scheduler implements AutoCloseable {
     return job.future;
   }
 
-  /**
-   * The inputs in the config's order, so equal shapes give equal keys whatever the caller's order.
-   */
-  private Map<String, Tensor> inConfigOrder(Map<String, Tensor> inputs) {
-    Map<String, Tensor> ordered = new LinkedHashMap<>();
-    for (TensorSpec spec : config.inputs()) {
-      Tensor tensor = inputs.get(spec.name());
-      if (tensor != null) {
-        ordered.put(spec.name(), tensor);
-      }
-    }
-    if (ordered.size() != inputs.size()) {
-      return inputs; // inputs the config does not list; validation upstream reports them
-    }
-    return ordered;
-  }
-
   /** A formed batch and the instance it will run on. */
   private record Batch(List<InferenceJob> jobs, EngineSession session) {}
 
@@ -212,7 +183,7 @@ public final class Scheduler implements AutoCloseable {
   private Work formBatches(long now) {
     List<InferenceJob> expired = queues.expire(now);
     List<Batch> batches = new ArrayList<>();
-    while (!idle.isEmpty() && queues.size() > 0) {
+    while (pool.hasIdle() && queues.size() > 0) {
       List<InferenceJob> picked = picker.pick(queues.inOrder(), now, state == State.DRAINING);
       if (picked == null) {
         break;
@@ -221,7 +192,7 @@ public final class Scheduler implements AutoCloseable {
         queues.remove(job);
       }
       running += picked.size();
-      batches.add(new Batch(picked, idle.pollFirst()));
+      batches.add(new Batch(picked, pool.take()));
     }
     scheduleWakeup(now);
     return new Work(batches, expired, retireIfDrained());
@@ -246,7 +217,7 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     if (work.retiredLast) {
-      terminate();
+      pool.terminate();
     }
     return mine;
   }
@@ -257,7 +228,7 @@ public final class Scheduler implements AutoCloseable {
       return;
     }
     long next = queues.earliestDeadline();
-    if (!idle.isEmpty() && picker.batching()) {
+    if (pool.hasIdle() && picker.batching()) {
       long oldest = queues.oldestArrival();
       if (oldest != Long.MAX_VALUE) {
         next = Math.min(next, oldest + picker.delayNanos());
@@ -310,9 +281,9 @@ public final class Scheduler implements AutoCloseable {
       running -= finished.jobs.size();
       if (state == State.CLOSED) {
         // Closed while this batch ran: the instance is freed now that nothing runs on it.
-        work = Work.retiring(retire(List.of(finished.session)));
+        work = Work.retiring(pool.retire(List.of(finished.session)));
       } else {
-        idle.addLast(finished.session);
+        pool.release(finished.session);
         work = formBatches(clock.nanoTime());
       }
     } finally {
@@ -345,7 +316,7 @@ public final class Scheduler implements AutoCloseable {
       lock.unlock();
     }
     dispatch(work, false);
-    return terminated;
+    return pool.terminated();
   }
 
   /** Whether {@link #drain()} or {@link #close()} has started: no request is admitted any more. */
@@ -395,16 +366,14 @@ public final class Scheduler implements AutoCloseable {
     try {
       // Idle instances close now; an instance running a batch closes when the batch is done, so
       // native memory is never freed under a running execution.
-      List<EngineSession> free = new ArrayList<>(idle);
-      idle.clear();
-      retiredLast = retire(free);
+      retiredLast = pool.retireIdle();
     } finally {
       lock.unlock();
     }
     if (retiredLast) {
-      terminate();
-      if (closeFailure != null) {
-        throw closeFailure;
+      pool.terminate();
+      if (pool.closeFailure() != null) {
+        throw pool.closeFailure();
       }
     }
   }
@@ -415,47 +384,10 @@ public final class Scheduler implements AutoCloseable {
    * @return whether this retired the last instance
    */
   private boolean retireIfDrained() {
-    if (state != State.DRAINING || queues.size() > 0 || idle.size() < instances.size()) {
+    if (state != State.DRAINING || queues.size() > 0 || !pool.allIdle()) {
       return false;
     }
     state = State.CLOSED;
-    List<EngineSession> free = new ArrayList<>(idle);
-    idle.clear();
-    return retire(free);
-  }
-
-  /**
-   * Closes instances that nothing runs on, each exactly once; called with the lock held.
-   *
-   * @return whether this retired the last instance, which also shuts the executor down
-   */
-  private boolean retire(List<EngineSession> sessions) {
-    for (EngineSession session : sessions) {
-      try {
-        session.close();
-      } catch (RuntimeException e) {
-        // Keep closing the others: one failure must not leak the rest of the native memory.
-        if (closeFailure == null) {
-          closeFailure = e;
-        } else {
-          closeFailure.addSuppressed(e);
-        }
-      }
-      retired++;
-    }
-    if (retired == instances.size() && !sessions.isEmpty()) {
-      onClose.run();
-      return true;
-    }
-    return false;
-  }
-
-  /** Completes the drain future; called once, by the thread that retired the last instance. */
-  private void terminate() {
-    if (closeFailure == null) {
-      terminated.complete(null);
-    } else {
-      terminated.completeExceptionally(closeFailure);
-    }
+    return pool.retireIdle();
   }
 }

@@ -3,6 +3,7 @@ package org.modelserver.runtime.engine;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.modelserver.runtime.config.ModelSignature;
 import org.modelserver.runtime.tensor.Tensor;
 
 /**

@@ -2,8 +2,8 @@ package org.modelserver.runtime.engine;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.device.Device;
-import org.modelserver.runtime.repository.ModelConfig;
 
 /**
  * What an engine needs to load one model version.

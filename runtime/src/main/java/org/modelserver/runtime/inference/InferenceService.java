@@ -6,11 +6,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.batch.SchedulerDrainingException;
+import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
-import org.modelserver.runtime.repository.ModelConfig;
 import org.modelserver.runtime.stats.FailureReason;
 import org.modelserver.runtime.tensor.Tensor;
 

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.modelserver.runtime.config.ModelConfig;
+import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.repository.ModelConfig;
-import org.modelserver.runtime.repository.TensorSpec;
 import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.runtime.tensor.Tensor;
 

@@ -3,8 +3,8 @@ package org.modelserver.runtime.registry;
 import java.util.Objects;
 import java.util.Optional;
 import org.modelserver.runtime.batch.Scheduler;
+import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.engine.EngineSession;
-import org.modelserver.runtime.repository.ModelConfig;
 import org.modelserver.runtime.stats.ModelStatistics;
 
 /**

@@ -11,9 +11,9 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.modelserver.runtime.config.ModelConfig;
+import org.modelserver.runtime.config.ModelConfigException;
 import org.modelserver.runtime.engine.ModelLoadException;
-import org.modelserver.runtime.repository.ModelConfig;
-import org.modelserver.runtime.repository.ModelConfigException;
 import org.modelserver.runtime.repository.ModelSource;
 
 /**

@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import org.modelserver.runtime.config.ModelConfigParser;
 import org.modelserver.runtime.error.ServingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import org.modelserver.runtime.config.ModelConfigParser;
 import org.modelserver.runtime.error.ServingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

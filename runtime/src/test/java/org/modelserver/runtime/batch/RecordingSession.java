@@ -10,8 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.modelserver.runtime.config.ModelSignature;
 import org.modelserver.runtime.engine.EngineSession;
-import org.modelserver.runtime.engine.ModelSignature;
 import org.modelserver.runtime.tensor.Tensor;
 
 /**

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.modelserver.runtime.batch.SchedulerHarness.Request;
+import org.modelserver.runtime.config.DynamicBatching;
+import org.modelserver.runtime.config.ModelConfig;
+import org.modelserver.runtime.config.QueuePolicy;
 import org.modelserver.runtime.engine.EngineSession;
-import org.modelserver.runtime.repository.DynamicBatching;
-import org.modelserver.runtime.repository.ModelConfig;
-import org.modelserver.runtime.repository.QueuePolicy;
 import org.modelserver.runtime.tensor.Tensor;
 
 /**

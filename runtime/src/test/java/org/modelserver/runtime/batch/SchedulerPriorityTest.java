@@ -18,11 +18,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.modelserver.runtime.batch.SchedulerHarness.Request;
+import org.modelserver.runtime.config.DynamicBatching;
+import org.modelserver.runtime.config.QueuePolicy;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.repository.DynamicBatching;
-import org.modelserver.runtime.repository.QueuePolicy;
 import org.modelserver.runtime.tensor.Tensor;
 
 /** Priority levels: which queued requests a batch takes first. */

@@ -18,12 +18,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.modelserver.runtime.batch.SchedulerHarness.Request;
+import org.modelserver.runtime.config.DynamicBatching;
+import org.modelserver.runtime.config.QueuePolicy;
+import org.modelserver.runtime.config.QueuePolicy.TimeoutAction;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.repository.DynamicBatching;
-import org.modelserver.runtime.repository.QueuePolicy;
-import org.modelserver.runtime.repository.QueuePolicy.TimeoutAction;
 import org.modelserver.runtime.stats.FailureReason;
 import org.modelserver.runtime.tensor.Tensor;
 

@@ -10,9 +10,9 @@ import static org.modelserver.runtime.batch.SchedulerHarness.refusal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.modelserver.runtime.config.QueuePolicy;
+import org.modelserver.runtime.config.QueuePolicy.TimeoutAction;
 import org.modelserver.runtime.engine.EngineSession;
-import org.modelserver.runtime.repository.QueuePolicy;
-import org.modelserver.runtime.repository.QueuePolicy.TimeoutAction;
 import org.modelserver.runtime.stats.FailureReason;
 
 /** What the scheduler records in {@link org.modelserver.runtime.stats.ModelStatistics}. */

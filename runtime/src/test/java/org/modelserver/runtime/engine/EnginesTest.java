@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.modelserver.runtime.config.ModelConfig;
+import org.modelserver.runtime.config.Platforms;
 import org.modelserver.runtime.device.Device;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
-import org.modelserver.runtime.repository.ModelConfig;
-import org.modelserver.runtime.repository.Platforms;
 
 class EnginesTest {
 

@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
+import org.modelserver.runtime.config.ModelConfig;
+import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.repository.ModelConfig;
-import org.modelserver.runtime.repository.TensorSpec;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
 

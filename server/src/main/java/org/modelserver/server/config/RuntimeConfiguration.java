@@ -2,6 +2,7 @@ package org.modelserver.server.config;
 
 import java.time.Duration;
 import java.util.List;
+import org.modelserver.runtime.config.ConfigCompleter;
 import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
 import org.modelserver.runtime.engine.torch.TorchEngine;
@@ -9,7 +10,6 @@ import org.modelserver.runtime.inference.InferenceService;
 import org.modelserver.runtime.registry.ModelLoader;
 import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.registry.ModelRegistry;
-import org.modelserver.runtime.repository.ConfigCompleter;
 import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.UploadLimits;
 import org.springframework.context.annotation.Bean;

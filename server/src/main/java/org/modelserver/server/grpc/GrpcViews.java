@@ -15,15 +15,15 @@ import org.modelserver.grpc.v2.ModelVersionPolicy;
 import org.modelserver.grpc.v2.RepositoryIndexResponse;
 import org.modelserver.grpc.v2.RepositoryIndexResponse.ModelIndex;
 import org.modelserver.grpc.v2.StatisticDuration;
+import org.modelserver.runtime.config.ModelConfig;
+import org.modelserver.runtime.config.TensorSpec;
+import org.modelserver.runtime.config.VersionPolicy;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.IndexEntry;
 import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
-import org.modelserver.runtime.repository.ModelConfig;
-import org.modelserver.runtime.repository.TensorSpec;
-import org.modelserver.runtime.repository.VersionPolicy;
 import org.modelserver.runtime.stats.BatchStats;
 import org.modelserver.runtime.stats.Duration;
 import org.modelserver.runtime.stats.ModelStatistics;
@@ -113,7 +113,7 @@ final class GrpcViews {
     }
     config.defaultModelFilename().ifPresent(proto::setDefaultModelFilename);
     config.dynamicBatching().ifPresent(batching -> proto.setDynamicBatching(batching(batching)));
-    for (org.modelserver.runtime.repository.InstanceGroup group : config.instanceGroups()) {
+    for (org.modelserver.runtime.config.InstanceGroup group : config.instanceGroups()) {
       proto.addInstanceGroup(
           org.modelserver.grpc.v2.ModelInstanceGroup.newBuilder()
               .setCount(group.count())
@@ -132,7 +132,7 @@ final class GrpcViews {
   }
 
   private static org.modelserver.grpc.v2.ModelDynamicBatching batching(
-      org.modelserver.runtime.repository.DynamicBatching batching) {
+      org.modelserver.runtime.config.DynamicBatching batching) {
     org.modelserver.grpc.v2.ModelDynamicBatching.Builder proto =
         org.modelserver.grpc.v2.ModelDynamicBatching.newBuilder()
             .addAllPreferredBatchSize(batching.preferredBatchSizes())
@@ -148,7 +148,7 @@ final class GrpcViews {
   }
 
   private static org.modelserver.grpc.v2.ModelQueuePolicy queuePolicy(
-      org.modelserver.runtime.repository.QueuePolicy policy) {
+      org.modelserver.runtime.config.QueuePolicy policy) {
     return org.modelserver.grpc.v2.ModelQueuePolicy.newBuilder()
         .setTimeoutAction(
             org.modelserver.grpc.v2.ModelQueuePolicy.TimeoutAction.valueOf(

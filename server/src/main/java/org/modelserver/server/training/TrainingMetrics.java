@@ -3,8 +3,8 @@ package org.modelserver.server.training;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.modelserver.runtime.train.JobState;
-import org.modelserver.runtime.train.TrainingJobs;
+import org.modelserver.runtime.train.job.JobState;
+import org.modelserver.runtime.train.job.TrainingJobs;
 
 /**
  * The trainer in {@code /metrics}: {@code training_jobs{state=...}}, {@code training_samples_total}

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.train.JobPlanner;
+import org.modelserver.runtime.train.job.JobPlanner;
 import org.modelserver.server.rest.RequestBodies;
 import org.springframework.stereotype.Component;
 import org.springframework.web.multipart.MultipartFile;

@@ -9,12 +9,12 @@ import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.modelserver.runtime.config.Platforms;
 import org.modelserver.runtime.device.Device;
 import org.modelserver.runtime.engine.Engine;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.engine.LoadSpec;
 import org.modelserver.runtime.engine.ModelLoadException;
-import org.modelserver.runtime.repository.Platforms;
 
 /** Loads {@code .onnx} files into ONNX Runtime sessions on the CPU. */
 public final class OnnxEngine implements Engine {

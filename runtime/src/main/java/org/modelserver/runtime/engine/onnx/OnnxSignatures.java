@@ -7,9 +7,9 @@ import ai.onnxruntime.TensorInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.modelserver.runtime.config.ModelSignature;
+import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.engine.ModelLoadException;
-import org.modelserver.runtime.engine.ModelSignature;
-import org.modelserver.runtime.repository.TensorSpec;
 import org.modelserver.runtime.tensor.DataType;
 
 /** Reads a session's graph inputs and outputs as {@link TensorSpec}s. */

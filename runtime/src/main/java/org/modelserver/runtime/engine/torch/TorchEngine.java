@@ -7,13 +7,13 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.modelserver.runtime.config.Platforms;
+import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.device.Device;
 import org.modelserver.runtime.engine.Engine;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.engine.LoadSpec;
 import org.modelserver.runtime.engine.ModelLoadException;
-import org.modelserver.runtime.repository.Platforms;
-import org.modelserver.runtime.repository.TensorSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

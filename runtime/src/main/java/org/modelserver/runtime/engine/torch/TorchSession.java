@@ -15,11 +15,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.modelserver.runtime.config.ModelSignature;
+import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.engine.ModelLoadException;
-import org.modelserver.runtime.engine.ModelSignature;
 import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.repository.TensorSpec;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
 

@@ -1,0 +1,545 @@
+package org.modelserver.runtime.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.modelserver.runtime.tensor.DataType;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Reads {@code config.yaml} or {@code config.json} with Triton's model-configuration field names.
+ * Unknown keys are errors that name the key, never silently ignored.
+ */
+public final class ModelConfigParser {
+  public static final String YAML_FILE = "config.yaml";
+  public static final String JSON_FILE = "config.json";
+
+  private static final Set<String> TOP_LEVEL_KEYS =
+      Set.of(
+          "name",
+          "platform",
+          "backend",
+          "default_model_filename",
+          "max_batch_size",
+          "input",
+          "output",
+          "version_policy",
+          "dynamic_batching",
+          "instance_group",
+          "parameters");
+
+  private static final Set<String> BATCHING_KEYS =
+      Set.of(
+          "preferred_batch_size",
+          "max_queue_delay_microseconds",
+          "preserve_ordering",
+          "priority_levels",
+          "default_priority_level",
+          "default_queue_policy",
+          "priority_queue_policy");
+
+  private static final Set<String> QUEUE_POLICY_KEYS =
+      Set.of(
+          "timeout_action",
+          "default_timeout_microseconds",
+          "allow_timeout_override",
+          "max_queue_size");
+
+  private static final Set<String> INSTANCE_GROUP_KEYS = Set.of("name", "count", "kind");
+
+  /** Triton keys this server does not implement yet; named separately for a clearer message. */
+  private static final Set<String> NOT_YET_SUPPORTED =
+      Set.of(
+          "sequence_batching",
+          "ensemble_scheduling",
+          "optimization",
+          "model_warmup",
+          "response_cache",
+          "model_transaction_policy",
+          "batch_input",
+          "batch_output",
+          "cc_model_filenames",
+          "metric_tags",
+          "model_operations",
+          "model_repository_agents");
+
+  private static final Set<String> TENSOR_KEYS = Set.of("name", "data_type", "dims");
+  private static final Set<String> OUTPUT_KEYS =
+      Set.of("name", "data_type", "dims", "label_filename");
+
+  private final ObjectMapper yaml =
+      YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private final ObjectMapper json =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  /** The config file in a model folder, if there is one. */
+  public static Optional<Path> configFile(Path modelDir) {
+    Path yamlFile = modelDir.resolve(YAML_FILE);
+    Path jsonFile = modelDir.resolve(JSON_FILE);
+    boolean hasYaml = Files.isRegularFile(yamlFile);
+    boolean hasJson = Files.isRegularFile(jsonFile);
+    if (hasYaml && hasJson) {
+      throw new ModelConfigException(
+          "both " + YAML_FILE + " and " + JSON_FILE + " are present; keep exactly one");
+    }
+    if (!hasYaml && !hasJson && Files.isRegularFile(modelDir.resolve("config.pbtxt"))) {
+      throw new ModelConfigException(
+          "config.pbtxt (protobuf text) is not read by this server; write the same fields as "
+              + YAML_FILE
+              + " or "
+              + JSON_FILE);
+    }
+    return hasYaml ? Optional.of(yamlFile) : hasJson ? Optional.of(jsonFile) : Optional.empty();
+  }
+
+  /** Reads the model folder's config, or a default one when the folder has no config file. */
+  public ModelConfig read(String modelName, Path modelDir) {
+    Optional<Path> file = configFile(modelDir);
+    if (file.isEmpty()) {
+      return ModelConfig.builder(modelName).build();
+    }
+    String text;
+    try {
+      text = Files.readString(file.get());
+    } catch (IOException e) {
+      throw new ModelConfigException("cannot read " + file.get().getFileName() + ": " + e, e);
+    }
+    boolean isJson = file.get().getFileName().toString().equals(JSON_FILE);
+    return parse(modelName, text, isJson, file.get().getFileName().toString());
+  }
+
+  /** Parses config text; {@code source} names it in messages. */
+  public ModelConfig parse(String modelName, String text, boolean isJson, String source) {
+    JsonNode root;
+    try {
+      root = (isJson ? json : yaml).readTree(text);
+    } catch (JacksonException e) {
+      throw new ModelConfigException(
+          source + " is not valid " + (isJson ? "JSON" : "YAML") + ": " + e.getOriginalMessage(),
+          e);
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return ModelConfig.builder(modelName).build();
+    }
+    try {
+      return fromTree(modelName, root);
+    } catch (ModelConfigException e) {
+      throw new ModelConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private ModelConfig fromTree(String modelName, JsonNode root) {
+    if (!root.isObject()) {
+      throw new ModelConfigException("the top level must be a mapping of config keys");
+    }
+    checkKeys(root, TOP_LEVEL_KEYS, "");
+    ModelConfig.Builder builder = ModelConfig.builder(modelName);
+    JsonNode name = root.get("name");
+    if (name != null && !modelName.equals(text(name, "name"))) {
+      throw new ModelConfigException(
+          "name '" + name.asString() + "' does not match the model folder '" + modelName + "'");
+    }
+    builder.platform(platform(root));
+    if (root.has("default_model_filename")) {
+      String file = text(root.get("default_model_filename"), "default_model_filename");
+      if (file.isEmpty() || file.contains("/") || file.contains("\\") || file.startsWith(".")) {
+        throw new ModelConfigException(
+            "default_model_filename must be a plain file name inside the version folder, got '"
+                + file
+                + "'");
+      }
+      builder.defaultModelFilename(file);
+    }
+    if (root.has("max_batch_size")) {
+      builder.maxBatchSize(integer(root.get("max_batch_size"), "max_batch_size"));
+    }
+    builder.inputs(tensors(root.get("input"), "input"));
+    builder.outputs(tensors(root.get("output"), "output"));
+    builder.labelFiles(labelFiles(root.get("output")));
+    if (root.has("version_policy")) {
+      builder.versionPolicy(versionPolicy(root.get("version_policy")));
+    }
+    if (root.has("dynamic_batching")) {
+      builder.dynamicBatching(dynamicBatching(root.get("dynamic_batching")));
+    }
+    if (root.has("instance_group")) {
+      builder.instanceGroups(instanceGroups(root.get("instance_group")));
+    }
+    if (root.has("parameters")) {
+      builder.parameters(parameters(root.get("parameters")));
+    }
+    return builder.build();
+  }
+
+  private static String platform(JsonNode root) {
+    String platform = root.has("platform") ? text(root.get("platform"), "platform") : null;
+    if (platform != null && !Platforms.isKnown(platform)) {
+      throw new ModelConfigException(
+          "platform '" + platform + "' is not supported; expected " + Platforms.describe());
+    }
+    if (root.has("backend")) {
+      String backend = text(root.get("backend"), "backend");
+      String fromBackend =
+          Platforms.fromBackend(backend)
+              .orElseThrow(
+                  () ->
+                      new ModelConfigException(
+                          "backend '"
+                              + backend
+                              + "' is not supported; expected onnxruntime or pytorch"));
+      if (platform != null && !platform.equals(fromBackend)) {
+        throw new ModelConfigException(
+            "backend '" + backend + "' contradicts platform '" + platform + "'");
+      }
+      platform = fromBackend;
+    }
+    return platform;
+  }
+
+  private static List<TensorSpec> tensors(JsonNode node, String key) {
+    List<TensorSpec> specs = new ArrayList<>();
+    if (node == null || node.isNull()) {
+      return specs;
+    }
+    if (!node.isArray()) {
+      throw new ModelConfigException(key + " must be a list of {name, data_type, dims}");
+    }
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode entry = node.get(i);
+      String where = key + "[" + i + "]";
+      if (!entry.isObject()) {
+        throw new ModelConfigException(where + " must be a mapping with name, data_type and dims");
+      }
+      checkKeys(entry, key.equals("output") ? OUTPUT_KEYS : TENSOR_KEYS, where + ".");
+      for (String required : List.of("name", "data_type", "dims")) {
+        if (!entry.has(required)) {
+          throw new ModelConfigException(where + " is missing '" + required + "'");
+        }
+      }
+      String name = text(entry.get("name"), where + ".name");
+      String typeName = text(entry.get("data_type"), where + ".data_type");
+      DataType type =
+          DataType.fromConfigName(typeName)
+              .orElseThrow(
+                  () ->
+                      new ModelConfigException(
+                          where
+                              + ".data_type '"
+                              + typeName
+                              + "' is unknown; expected one of TYPE_BOOL, TYPE_UINT8, TYPE_UINT16,"
+                              + " TYPE_UINT32, TYPE_UINT64, TYPE_INT8, TYPE_INT16, TYPE_INT32,"
+                              + " TYPE_INT64, TYPE_FP16, TYPE_BF16, TYPE_FP32, TYPE_FP64,"
+                              + " TYPE_STRING"));
+      specs.add(new TensorSpec(name, type, dims(entry.get("dims"), where + ".dims")));
+    }
+    return specs;
+  }
+
+  private static long[] dims(JsonNode node, String where) {
+    if (!node.isArray()) {
+      throw new ModelConfigException(where + " must be a list of integers (-1 for variable)");
+    }
+    long[] dims = new long[node.size()];
+    for (int i = 0; i < dims.length; i++) {
+      JsonNode dim = node.get(i);
+      if (!dim.isIntegralNumber() || !dim.canConvertToLong()) {
+        throw new ModelConfigException(
+            where + "[" + i + "] must be an integer (-1 for variable), got " + dim);
+      }
+      long value = dim.longValue();
+      if (value == 0 || value < -1) {
+        throw new ModelConfigException(
+            where + "[" + i + "] must be a positive size or -1 for variable, got " + value);
+      }
+      dims[i] = value;
+    }
+    return dims;
+  }
+
+  private static VersionPolicy versionPolicy(JsonNode node) {
+    if (!node.isObject() || node.size() != 1) {
+      throw new ModelConfigException(
+          "version_policy must have exactly one of latest: {num_versions: N}, all: {},"
+              + " specific: {versions: [..]}");
+    }
+    Map.Entry<String, JsonNode> entry = node.properties().iterator().next();
+    JsonNode body = entry.getValue();
+    String where = "version_policy." + entry.getKey();
+    if (!body.isObject() && !body.isNull()) {
+      throw new ModelConfigException(where + " must be a mapping");
+    }
+    try {
+      switch (entry.getKey()) {
+        case "latest" -> {
+          checkKeys(body, Set.of("num_versions"), where + ".");
+          int count =
+              body.has("num_versions")
+                  ? integer(body.get("num_versions"), where + ".num_versions")
+                  : 1;
+          return new VersionPolicy.Latest(count);
+        }
+        case "all" -> {
+          checkKeys(body, Set.of(), where + ".");
+          return new VersionPolicy.All();
+        }
+        case "specific" -> {
+          checkKeys(body, Set.of("versions"), where + ".");
+          JsonNode list = body.get("versions");
+          if (list == null || !list.isArray()) {
+            throw new ModelConfigException(where + ".versions must be a list of version numbers");
+          }
+          Set<Long> versions = new HashSet<>();
+          for (JsonNode version : list) {
+            if (!version.isIntegralNumber()
+                || !version.canConvertToLong()
+                || version.longValue() < 1) {
+              throw new ModelConfigException(
+                  where + ".versions must hold positive integers, got " + version);
+            }
+            versions.add(version.longValue());
+          }
+          return new VersionPolicy.Specific(versions);
+        }
+        default ->
+            throw new ModelConfigException(
+                "version_policy '"
+                    + entry.getKey()
+                    + "' is unknown; expected latest, all or specific");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ModelConfigException(e.getMessage(), e);
+    }
+  }
+
+  /** Triton's {@code label_filename} per output: a plain file name in the model folder. */
+  private static Map<String, String> labelFiles(JsonNode outputs) {
+    Map<String, String> files = new LinkedHashMap<>();
+    if (outputs == null || !outputs.isArray()) {
+      return files;
+    }
+    for (int i = 0; i < outputs.size(); i++) {
+      JsonNode file = outputs.get(i).get("label_filename");
+      if (file == null) {
+        continue;
+      }
+      String where = "output[" + i + "].label_filename";
+      String name = text(file, where);
+      if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+        throw new ModelConfigException(
+            where + " must be a plain file name in the model folder, got '" + name + "'");
+      }
+      files.put(text(outputs.get(i).get("name"), "output[" + i + "].name"), name);
+    }
+    return files;
+  }
+
+  private static DynamicBatching dynamicBatching(JsonNode node) {
+    String where = "dynamic_batching";
+    if (node.isNull()) {
+      return DynamicBatching.defaults();
+    }
+    if (!node.isObject()) {
+      throw new ModelConfigException(where + " must be a mapping (use {} for the defaults)");
+    }
+    checkKeys(node, BATCHING_KEYS, where + ".");
+    List<Integer> preferred = new ArrayList<>();
+    JsonNode sizes = node.get("preferred_batch_size");
+    if (sizes != null) {
+      if (!sizes.isArray()) {
+        throw new ModelConfigException(where + ".preferred_batch_size must be a list of integers");
+      }
+      for (JsonNode size : sizes) {
+        preferred.add(integer(size, where + ".preferred_batch_size[]"));
+      }
+    }
+    long delay = optionalLong(node, "max_queue_delay_microseconds", where);
+    boolean ordered = optionalBool(node, "preserve_ordering", where);
+    int levels = optionalInt(node, "priority_levels", where, 0);
+    int defaultLevel = optionalInt(node, "default_priority_level", where, 0);
+    QueuePolicy defaultPolicy =
+        node.has("default_queue_policy")
+            ? queuePolicy(node.get("default_queue_policy"), where + ".default_queue_policy")
+            : QueuePolicy.DEFAULT;
+    Map<Integer, QueuePolicy> byLevel = new HashMap<>();
+    JsonNode policies = node.get("priority_queue_policy");
+    if (policies != null) {
+      if (!policies.isObject()) {
+        throw new ModelConfigException(
+            where + ".priority_queue_policy must map priority levels to queue policies");
+      }
+      for (Map.Entry<String, JsonNode> entry : policies.properties()) {
+        int level;
+        try {
+          level = Integer.parseInt(entry.getKey());
+        } catch (NumberFormatException e) {
+          throw new ModelConfigException(
+              where
+                  + ".priority_queue_policy key '"
+                  + entry.getKey()
+                  + "' is not a priority level");
+        }
+        byLevel.put(
+            level,
+            queuePolicy(entry.getValue(), where + ".priority_queue_policy." + entry.getKey()));
+      }
+    }
+    if (levels > 0 && defaultLevel == 0) {
+      throw new ModelConfigException(
+          where + ".default_priority_level must be set (1.." + levels + ") with priority_levels");
+    }
+    return new DynamicBatching(
+        preferred, delay, ordered, levels, defaultLevel, defaultPolicy, byLevel);
+  }
+
+  private static QueuePolicy queuePolicy(JsonNode node, String where) {
+    if (!node.isObject()) {
+      throw new ModelConfigException(where + " must be a mapping");
+    }
+    checkKeys(node, QUEUE_POLICY_KEYS, where + ".");
+    QueuePolicy.TimeoutAction action = QueuePolicy.TimeoutAction.REJECT;
+    if (node.has("timeout_action")) {
+      String name = text(node.get("timeout_action"), where + ".timeout_action");
+      try {
+        action = QueuePolicy.TimeoutAction.valueOf(name);
+      } catch (IllegalArgumentException e) {
+        throw new ModelConfigException(
+            where + ".timeout_action '" + name + "' is unknown; expected REJECT or DELAY");
+      }
+    }
+    long timeout = optionalLong(node, "default_timeout_microseconds", where);
+    boolean override = optionalBool(node, "allow_timeout_override", where);
+    int maxQueue = optionalInt(node, "max_queue_size", where, 0);
+    try {
+      return new QueuePolicy(action, timeout, override, maxQueue);
+    } catch (ModelConfigException e) {
+      throw new ModelConfigException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static List<InstanceGroup> instanceGroups(JsonNode node) {
+    if (!node.isArray()) {
+      throw new ModelConfigException("instance_group must be a list of {count, kind}");
+    }
+    List<InstanceGroup> groups = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode entry = node.get(i);
+      String where = "instance_group[" + i + "]";
+      if (!entry.isObject()) {
+        throw new ModelConfigException(where + " must be a mapping with count and kind");
+      }
+      checkKeys(entry, INSTANCE_GROUP_KEYS, where + ".");
+      int count = optionalInt(entry, "count", where, 1);
+      String kind =
+          entry.has("kind") ? text(entry.get("kind"), where + ".kind") : InstanceGroup.KIND_CPU;
+      try {
+        groups.add(new InstanceGroup(count, kind));
+      } catch (ModelConfigException e) {
+        throw new ModelConfigException(where + ": " + e.getMessage(), e);
+      }
+    }
+    return groups;
+  }
+
+  /** Triton's {@code parameters: {key: {string_value: "..."}}}; a plain string is accepted too. */
+  private static Map<String, String> parameters(JsonNode node) {
+    if (!node.isObject()) {
+      throw new ModelConfigException("parameters must map names to {string_value: ...}");
+    }
+    Map<String, String> parameters = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> entry : node.properties()) {
+      JsonNode value = entry.getValue();
+      String where = "parameters." + entry.getKey();
+      if (value.isObject()) {
+        checkKeys(value, Set.of("string_value"), where + ".");
+        if (!value.has("string_value")) {
+          throw new ModelConfigException(where + " needs string_value");
+        }
+        parameters.put(entry.getKey(), text(value.get("string_value"), where + ".string_value"));
+      } else if (value.isString() || value.isNumber() || value.isBoolean()) {
+        parameters.put(entry.getKey(), value.asString());
+      } else {
+        throw new ModelConfigException(where + " must be {string_value: \"...\"}");
+      }
+    }
+    return parameters;
+  }
+
+  /** An optional integer field of {@code node}; {@code where} prefixes its name in messages. */
+  private static int optionalInt(JsonNode node, String key, String where, int absent) {
+    return node.has(key) ? integer(node.get(key), where + "." + key) : absent;
+  }
+
+  private static long optionalLong(JsonNode node, String key, String where) {
+    return node.has(key) ? longValue(node.get(key), where + "." + key) : 0;
+  }
+
+  private static boolean optionalBool(JsonNode node, String key, String where) {
+    return node.has(key) && bool(node.get(key), where + "." + key);
+  }
+
+  private static long longValue(JsonNode node, String where) {
+    if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0) {
+      throw new ModelConfigException(where + " must be a non-negative integer, got " + node);
+    }
+    return node.longValue();
+  }
+
+  private static boolean bool(JsonNode node, String where) {
+    if (!node.isBoolean()) {
+      throw new ModelConfigException(where + " must be true or false, got " + node);
+    }
+    return node.booleanValue();
+  }
+
+  private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) {
+    if (node == null || node.isNull()) {
+      return;
+    }
+    for (String key : node.propertyNames()) {
+      if (allowed.contains(key)) {
+        continue;
+      }
+      if (prefix.isEmpty() && NOT_YET_SUPPORTED.contains(key)) {
+        throw new ModelConfigException(
+            "key '" + key + "' is a Triton setting this server does not support yet");
+      }
+      throw new ModelConfigException(
+          "unknown key '"
+              + prefix
+              + key
+              + "'; expected one of "
+              + String.join(", ", sorted(allowed)));
+    }
+  }
+
+  private static List<String> sorted(Set<String> keys) {
+    return keys.stream().sorted().toList();
+  }
+
+  private static String text(JsonNode node, String where) {
+    if (!node.isString()) {
+      throw new ModelConfigException(where + " must be a string, got " + node);
+    }
+    return node.stringValue();
+  }
+
+  private static int integer(JsonNode node, String where) {
+    if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+      throw new ModelConfigException(where + " must be an integer, got " + node);
+    }
+    return node.intValue();
+  }
+}

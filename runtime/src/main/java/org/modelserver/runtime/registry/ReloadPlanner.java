@@ -3,6 +3,7 @@ package org.modelserver.runtime.registry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -11,10 +12,13 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.config.ModelConfigException;
 import org.modelserver.runtime.engine.ModelLoadException;
 import org.modelserver.runtime.repository.ModelSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a model's next set of versions beside the serving one: versions whose files and config are
@@ -23,6 +27,8 @@ import org.modelserver.runtime.repository.ModelSource;
  * {@link ModelManager} calls it under its lock.
  */
 final class ReloadPlanner {
+  private static final Logger log = LoggerFactory.getLogger(ReloadPlanner.class);
+
   private final ModelLoader loader;
   private final ModelRegistry registry;
 
@@ -34,13 +40,32 @@ final class ReloadPlanner {
     this.registry = registry;
   }
 
-  ModelRegistry registry() {
-    return registry;
-  }
-
-  /** Records what a model's registered versions were loaded from, once a reload is committed. */
-  void record(String name, Map<Long, String> from) {
-    loadedFrom.put(name, from);
+  /**
+   * Makes a planned model current atomically, remembers what its versions were loaded from, then
+   * hands what it no longer uses to {@code retire} (which drains it).
+   */
+  void commit(Reload reload, Consumer<ModelVersion> retire) {
+    Optional<Model> replaced = registry.swap(reload.next());
+    loadedFrom.put(reload.name(), reload.from());
+    Map<ModelVersion, Boolean> kept = new IdentityHashMap<>();
+    reload.next().versions().values().forEach(version -> kept.put(version, true));
+    replaced.ifPresent(
+        old ->
+            old.versions().values().stream()
+                .filter(version -> !kept.containsKey(version))
+                .forEach(retire));
+    if (reload.current() != null || !reload.failures().isEmpty()) {
+      log.info(
+          "Model {} now serves versions {}{}",
+          reload.name(),
+          reload.next().versions().values().stream()
+              .filter(ModelVersion::isReady)
+              .map(ModelVersion::version)
+              .toList(),
+          reload.failures().isEmpty()
+              ? ""
+              : " (failed: " + String.join("; ", reload.failures()) + ")");
+    }
   }
 
   /** Forgets a model that left the registry or was unloaded. */
@@ -114,7 +139,7 @@ final class ReloadPlanner {
                 ? Model.of(name, versions)
                 : Model.failed(name, "reload failed: " + String.join("; ", failures), versions))
             .withPin(pin.filter(versions::containsKey));
-    return new Reload(this, name, current, next, from, loaded, failures, failed, keptServing);
+    return new Reload(name, current, next, from, loaded, failures, failed, keptServing);
   }
 
   /** A config or version-policy failure: what serves keeps serving, with the reason attached. */
@@ -146,7 +171,6 @@ final class ReloadPlanner {
         Model.failed(name, keptServing ? "reload failed: " + reason : reason, versions)
             .withPin(pin);
     // A config or policy failure concerns every version, including uploaded ones.
-    return new Reload(
-        this, name, current, next, from, List.of(), List.of(reason), null, keptServing);
+    return new Reload(name, current, next, from, List.of(), List.of(reason), null, keptServing);
   }
 }

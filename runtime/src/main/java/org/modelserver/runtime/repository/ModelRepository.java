@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.modelserver.runtime.error.ServingException;
 
 /**
  * Reads a model repository laid out as {@code <root>/<model>/<version>/<model file>}, where a
@@ -34,6 +35,20 @@ public final class ModelRepository {
   /** Whether a name can be a model's name (and so a folder directly under the root). */
   public static boolean isValidModelName(String name) {
     return name != null && MODEL_NAME.matcher(name).matches();
+  }
+
+  /**
+   * @throws ServingException INVALID_ARGUMENT naming what a model name may hold, when {@code name}
+   *     cannot be one
+   */
+  public static void requireValidName(String name) {
+    if (!isValidModelName(name)) {
+      throw ServingException.invalidArgument(
+          "invalid model name '"
+              + name
+              + "': expected letters, digits, '_', '-' and '.', not starting with '.' or '-',"
+              + " at most 128 characters");
+    }
   }
 
   /**

@@ -1,7 +1,9 @@
 package org.modelserver.server;
 
+import java.util.List;
 import java.util.Optional;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.registry.ModelVersion;
 
 /** Parses a model version as the protocols carry it: a string, empty or absent for the default. */
 public final class Versions {
@@ -16,5 +18,10 @@ public final class Versions {
           "model version '" + version + "' is not valid; expected a positive integer");
     }
     return Optional.of(Long.parseLong(version));
+  }
+
+  /** Version numbers as the protocols carry them, as strings. */
+  public static List<String> versionNames(List<ModelVersion> versions) {
+    return versions.stream().map(version -> Long.toString(version.version())).toList();
   }
 }

@@ -1,10 +1,13 @@
 package org.modelserver.runtime.config;
 
+import static org.modelserver.runtime.config.ConfigNodes.checkKeys;
+import static org.modelserver.runtime.config.ConfigNodes.integer;
+import static org.modelserver.runtime.config.ConfigNodes.text;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,25 +43,6 @@ public final class ModelConfigParser {
           "dynamic_batching",
           "instance_group",
           "parameters");
-
-  private static final Set<String> BATCHING_KEYS =
-      Set.of(
-          "preferred_batch_size",
-          "max_queue_delay_microseconds",
-          "preserve_ordering",
-          "priority_levels",
-          "default_priority_level",
-          "default_queue_policy",
-          "priority_queue_policy");
-
-  private static final Set<String> QUEUE_POLICY_KEYS =
-      Set.of(
-          "timeout_action",
-          "default_timeout_microseconds",
-          "allow_timeout_override",
-          "max_queue_size");
-
-  private static final Set<String> INSTANCE_GROUP_KEYS = Set.of("name", "count", "kind");
 
   /** Triton keys this server does not implement yet; named separately for a clearer message. */
   private static final Set<String> NOT_YET_SUPPORTED =
@@ -145,6 +129,12 @@ public final class ModelConfigParser {
     if (!root.isObject()) {
       throw new ModelConfigException("the top level must be a mapping of config keys");
     }
+    for (String key : root.propertyNames()) {
+      if (!TOP_LEVEL_KEYS.contains(key) && NOT_YET_SUPPORTED.contains(key)) {
+        throw new ModelConfigException(
+            "key '" + key + "' is a Triton setting this server does not support yet");
+      }
+    }
     checkKeys(root, TOP_LEVEL_KEYS, "");
     ModelConfig.Builder builder = ModelConfig.builder(modelName);
     JsonNode name = root.get("name");
@@ -173,10 +163,10 @@ public final class ModelConfigParser {
       builder.versionPolicy(versionPolicy(root.get("version_policy")));
     }
     if (root.has("dynamic_batching")) {
-      builder.dynamicBatching(dynamicBatching(root.get("dynamic_batching")));
+      builder.dynamicBatching(SchedulingConfigParser.dynamicBatching(root.get("dynamic_batching")));
     }
     if (root.has("instance_group")) {
-      builder.instanceGroups(instanceGroups(root.get("instance_group")));
+      builder.instanceGroups(SchedulingConfigParser.instanceGroups(root.get("instance_group")));
     }
     if (root.has("parameters")) {
       builder.parameters(parameters(root.get("parameters")));
@@ -223,7 +213,7 @@ public final class ModelConfigParser {
       if (!entry.isObject()) {
         throw new ModelConfigException(where + " must be a mapping with name, data_type and dims");
       }
-      checkKeys(entry, key.equals("output") ? OUTPUT_KEYS : TENSOR_KEYS, where + ".");
+      checkKeys(entry, key.equals("output") ? OUTPUT_KEYS : TENSOR_KEYS, where);
       for (String required : List.of("name", "data_type", "dims")) {
         if (!entry.has(required)) {
           throw new ModelConfigException(where + " is missing '" + required + "'");
@@ -284,7 +274,7 @@ public final class ModelConfigParser {
     try {
       switch (entry.getKey()) {
         case "latest" -> {
-          checkKeys(body, Set.of("num_versions"), where + ".");
+          checkKeys(body, Set.of("num_versions"), where);
           int count =
               body.has("num_versions")
                   ? integer(body.get("num_versions"), where + ".num_versions")
@@ -292,11 +282,11 @@ public final class ModelConfigParser {
           return new VersionPolicy.Latest(count);
         }
         case "all" -> {
-          checkKeys(body, Set.of(), where + ".");
+          checkKeys(body, Set.of(), where);
           return new VersionPolicy.All();
         }
         case "specific" -> {
-          checkKeys(body, Set.of("versions"), where + ".");
+          checkKeys(body, Set.of("versions"), where);
           JsonNode list = body.get("versions");
           if (list == null || !list.isArray()) {
             throw new ModelConfigException(where + ".versions must be a list of version numbers");
@@ -346,113 +336,6 @@ public final class ModelConfigParser {
     return files;
   }
 
-  private static DynamicBatching dynamicBatching(JsonNode node) {
-    String where = "dynamic_batching";
-    if (node.isNull()) {
-      return DynamicBatching.defaults();
-    }
-    if (!node.isObject()) {
-      throw new ModelConfigException(where + " must be a mapping (use {} for the defaults)");
-    }
-    checkKeys(node, BATCHING_KEYS, where + ".");
-    List<Integer> preferred = new ArrayList<>();
-    JsonNode sizes = node.get("preferred_batch_size");
-    if (sizes != null) {
-      if (!sizes.isArray()) {
-        throw new ModelConfigException(where + ".preferred_batch_size must be a list of integers");
-      }
-      for (JsonNode size : sizes) {
-        preferred.add(integer(size, where + ".preferred_batch_size[]"));
-      }
-    }
-    long delay = optionalLong(node, "max_queue_delay_microseconds", where);
-    boolean ordered = optionalBool(node, "preserve_ordering", where);
-    int levels = optionalInt(node, "priority_levels", where, 0);
-    int defaultLevel = optionalInt(node, "default_priority_level", where, 0);
-    QueuePolicy defaultPolicy =
-        node.has("default_queue_policy")
-            ? queuePolicy(node.get("default_queue_policy"), where + ".default_queue_policy")
-            : QueuePolicy.DEFAULT;
-    Map<Integer, QueuePolicy> byLevel = new HashMap<>();
-    JsonNode policies = node.get("priority_queue_policy");
-    if (policies != null) {
-      if (!policies.isObject()) {
-        throw new ModelConfigException(
-            where + ".priority_queue_policy must map priority levels to queue policies");
-      }
-      for (Map.Entry<String, JsonNode> entry : policies.properties()) {
-        int level;
-        try {
-          level = Integer.parseInt(entry.getKey());
-        } catch (NumberFormatException e) {
-          throw new ModelConfigException(
-              where
-                  + ".priority_queue_policy key '"
-                  + entry.getKey()
-                  + "' is not a priority level");
-        }
-        byLevel.put(
-            level,
-            queuePolicy(entry.getValue(), where + ".priority_queue_policy." + entry.getKey()));
-      }
-    }
-    if (levels > 0 && defaultLevel == 0) {
-      throw new ModelConfigException(
-          where + ".default_priority_level must be set (1.." + levels + ") with priority_levels");
-    }
-    return new DynamicBatching(
-        preferred, delay, ordered, levels, defaultLevel, defaultPolicy, byLevel);
-  }
-
-  private static QueuePolicy queuePolicy(JsonNode node, String where) {
-    if (!node.isObject()) {
-      throw new ModelConfigException(where + " must be a mapping");
-    }
-    checkKeys(node, QUEUE_POLICY_KEYS, where + ".");
-    QueuePolicy.TimeoutAction action = QueuePolicy.TimeoutAction.REJECT;
-    if (node.has("timeout_action")) {
-      String name = text(node.get("timeout_action"), where + ".timeout_action");
-      try {
-        action = QueuePolicy.TimeoutAction.valueOf(name);
-      } catch (IllegalArgumentException e) {
-        throw new ModelConfigException(
-            where + ".timeout_action '" + name + "' is unknown; expected REJECT or DELAY");
-      }
-    }
-    long timeout = optionalLong(node, "default_timeout_microseconds", where);
-    boolean override = optionalBool(node, "allow_timeout_override", where);
-    int maxQueue = optionalInt(node, "max_queue_size", where, 0);
-    try {
-      return new QueuePolicy(action, timeout, override, maxQueue);
-    } catch (ModelConfigException e) {
-      throw new ModelConfigException(where + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static List<InstanceGroup> instanceGroups(JsonNode node) {
-    if (!node.isArray()) {
-      throw new ModelConfigException("instance_group must be a list of {count, kind}");
-    }
-    List<InstanceGroup> groups = new ArrayList<>();
-    for (int i = 0; i < node.size(); i++) {
-      JsonNode entry = node.get(i);
-      String where = "instance_group[" + i + "]";
-      if (!entry.isObject()) {
-        throw new ModelConfigException(where + " must be a mapping with count and kind");
-      }
-      checkKeys(entry, INSTANCE_GROUP_KEYS, where + ".");
-      int count = optionalInt(entry, "count", where, 1);
-      String kind =
-          entry.has("kind") ? text(entry.get("kind"), where + ".kind") : InstanceGroup.KIND_CPU;
-      try {
-        groups.add(new InstanceGroup(count, kind));
-      } catch (ModelConfigException e) {
-        throw new ModelConfigException(where + ": " + e.getMessage(), e);
-      }
-    }
-    return groups;
-  }
-
   /** Triton's {@code parameters: {key: {string_value: "..."}}}; a plain string is accepted too. */
   private static Map<String, String> parameters(JsonNode node) {
     if (!node.isObject()) {
@@ -463,7 +346,7 @@ public final class ModelConfigParser {
       JsonNode value = entry.getValue();
       String where = "parameters." + entry.getKey();
       if (value.isObject()) {
-        checkKeys(value, Set.of("string_value"), where + ".");
+        checkKeys(value, Set.of("string_value"), where);
         if (!value.has("string_value")) {
           throw new ModelConfigException(where + " needs string_value");
         }
@@ -475,71 +358,5 @@ public final class ModelConfigParser {
       }
     }
     return parameters;
-  }
-
-  /** An optional integer field of {@code node}; {@code where} prefixes its name in messages. */
-  private static int optionalInt(JsonNode node, String key, String where, int absent) {
-    return node.has(key) ? integer(node.get(key), where + "." + key) : absent;
-  }
-
-  private static long optionalLong(JsonNode node, String key, String where) {
-    return node.has(key) ? longValue(node.get(key), where + "." + key) : 0;
-  }
-
-  private static boolean optionalBool(JsonNode node, String key, String where) {
-    return node.has(key) && bool(node.get(key), where + "." + key);
-  }
-
-  private static long longValue(JsonNode node, String where) {
-    if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0) {
-      throw new ModelConfigException(where + " must be a non-negative integer, got " + node);
-    }
-    return node.longValue();
-  }
-
-  private static boolean bool(JsonNode node, String where) {
-    if (!node.isBoolean()) {
-      throw new ModelConfigException(where + " must be true or false, got " + node);
-    }
-    return node.booleanValue();
-  }
-
-  private static void checkKeys(JsonNode node, Set<String> allowed, String prefix) {
-    if (node == null || node.isNull()) {
-      return;
-    }
-    for (String key : node.propertyNames()) {
-      if (allowed.contains(key)) {
-        continue;
-      }
-      if (prefix.isEmpty() && NOT_YET_SUPPORTED.contains(key)) {
-        throw new ModelConfigException(
-            "key '" + key + "' is a Triton setting this server does not support yet");
-      }
-      throw new ModelConfigException(
-          "unknown key '"
-              + prefix
-              + key
-              + "'; expected one of "
-              + String.join(", ", sorted(allowed)));
-    }
-  }
-
-  private static List<String> sorted(Set<String> keys) {
-    return keys.stream().sorted().toList();
-  }
-
-  private static String text(JsonNode node, String where) {
-    if (!node.isString()) {
-      throw new ModelConfigException(where + " must be a string, got " + node);
-    }
-    return node.stringValue();
-  }
-
-  private static int integer(JsonNode node, String where) {
-    if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-      throw new ModelConfigException(where + " must be an integer, got " + node);
-    }
-    return node.intValue();
   }
 }

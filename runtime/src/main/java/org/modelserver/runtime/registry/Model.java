@@ -1,6 +1,7 @@
 package org.modelserver.runtime.registry;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
@@ -66,6 +67,11 @@ public final class Model implements AutoCloseable {
 
   public NavigableMap<Long, ModelVersion> versions() {
     return versions;
+  }
+
+  /** The READY versions, oldest first: those metadata and statistics list. */
+  public List<ModelVersion> readyVersions() {
+    return versions.values().stream().filter(ModelVersion::isReady).toList();
   }
 
   public Optional<ModelVersion> version(long number) {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 
 /** The models this server knows, by name. Thread-safe; closing it closes every session. */
@@ -131,6 +132,46 @@ public final class ModelRegistry implements AutoCloseable {
               + found.reason());
     }
     return found;
+  }
+
+  /**
+   * Why a model (version) is not ready, as the readiness endpoints answer it.
+   *
+   * @return empty when it is READY
+   * @throws ServingException NOT_FOUND for an unknown model or version
+   */
+  public Optional<String> notReadyReason(String modelName, Optional<Long> version) {
+    try {
+      resolve(modelName, version);
+      return Optional.empty();
+    } catch (ServingException e) {
+      if (e.kind() == ErrorKind.NOT_FOUND) {
+        throw e;
+      }
+      return Optional.of(e.getMessage());
+    }
+  }
+
+  /**
+   * The versions Triton's statistics extension lists, all READY: every one of every model (no
+   * model), every one of a model (no version), or one version.
+   *
+   * @throws ServingException NOT_FOUND / UNAVAILABLE as {@link #resolve}; INVALID_ARGUMENT for a
+   *     version without a model
+   */
+  public List<ModelVersion> statisticsOf(Optional<String> modelName, Optional<Long> version) {
+    if (modelName.isEmpty()) {
+      if (version.isPresent()) {
+        throw ServingException.invalidArgument(
+            "statistics for version '" + version.get() + "' need a model 'name'");
+      }
+      return models().stream().flatMap(model -> model.readyVersions().stream()).toList();
+    }
+    ModelVersion resolved = resolve(modelName.get(), version);
+    if (version.isPresent()) {
+      return List.of(resolved);
+    }
+    return find(modelName.get()).orElseThrow().readyVersions();
   }
 
   @Override

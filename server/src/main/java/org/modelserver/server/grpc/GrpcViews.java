@@ -1,6 +1,7 @@
 package org.modelserver.server.grpc;
 
-import java.util.ArrayList;
+import static org.modelserver.server.Versions.versionNames;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -18,10 +19,7 @@ import org.modelserver.grpc.v2.StatisticDuration;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.config.VersionPolicy;
-import org.modelserver.runtime.error.ErrorKind;
-import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.IndexEntry;
-import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.runtime.stats.BatchStats;
@@ -48,7 +46,7 @@ final class GrpcViews {
     ModelMetadataResponse.Builder response =
         ModelMetadataResponse.newBuilder()
             .setName(model)
-            .addAllVersions(readyVersionNames(registry.find(model).orElseThrow()))
+            .addAllVersions(versionNames(registry.find(model).orElseThrow().readyVersions()))
             .setPlatform(config.platform().orElse(""));
     for (TensorSpec spec : config.inputs()) {
       response.addInputs(tensor(spec, config.batched()));
@@ -62,16 +60,7 @@ final class GrpcViews {
   /** True when ready; false (not an error) when known but not ready; NOT_FOUND when unknown. */
   boolean ready(String name, String version) {
     String model = InferRequestDecoder.modelName(name, "name");
-    Optional<Long> number = InferRequestDecoder.version(version);
-    try {
-      registry.resolve(model, number);
-      return true;
-    } catch (ServingException e) {
-      if (e.kind() == ErrorKind.NOT_FOUND) {
-        throw e;
-      }
-      return false;
-    }
+    return registry.notReadyReason(model, InferRequestDecoder.version(version)).isEmpty();
   }
 
   /**
@@ -164,24 +153,10 @@ final class GrpcViews {
    * version), or one version. NOT_FOUND / UNAVAILABLE as for inference.
    */
   ModelStatisticsResponse statistics(String name, String version) {
-    List<ModelVersion> versions = new ArrayList<>();
-    if (name.isEmpty()) {
-      if (!version.isEmpty()) {
-        throw ServingException.invalidArgument(
-            "statistics for version '" + version + "' need a model 'name'");
-      }
-      for (Model model : registry.models()) {
-        versions.addAll(readyVersions(model));
-      }
-    } else {
-      Optional<Long> number = InferRequestDecoder.version(version);
-      ModelVersion resolved = registry.resolve(name, number);
-      if (number.isPresent()) {
-        versions.add(resolved);
-      } else {
-        versions.addAll(readyVersions(registry.find(name).orElseThrow()));
-      }
-    }
+    List<ModelVersion> versions =
+        registry.statisticsOf(
+            name.isEmpty() ? Optional.empty() : Optional.of(name),
+            InferRequestDecoder.version(version));
     ModelStatisticsResponse.Builder response = ModelStatisticsResponse.newBuilder();
     for (ModelVersion each : versions) {
       response.addModelStats(modelStatistics(each));
@@ -204,14 +179,6 @@ final class GrpcViews {
               .setReason(entry.reason()));
     }
     return response.build();
-  }
-
-  private static List<ModelVersion> readyVersions(Model model) {
-    return model.versions().values().stream().filter(ModelVersion::isReady).toList();
-  }
-
-  private static List<String> readyVersionNames(Model model) {
-    return readyVersions(model).stream().map(v -> Long.toString(v.version())).toList();
   }
 
   private static TensorMetadata tensor(TensorSpec spec, boolean batched) {

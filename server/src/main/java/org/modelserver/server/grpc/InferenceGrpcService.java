@@ -3,9 +3,7 @@ package org.modelserver.server.grpc;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
@@ -36,6 +34,7 @@ import org.modelserver.grpc.v2.ServerReadyResponse;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.registry.LoadParameters;
 import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.tensor.Tensor;
 import org.modelserver.server.ServerIdentity;
@@ -50,6 +49,30 @@ import org.slf4j.LoggerFactory;
  */
 final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(InferenceGrpcService.class);
+
+  /** Load parameters in protobuf: {@code config} as string_param, files as bytes_param. */
+  private static final LoadParameters.Decoder<ModelRepositoryParameter> PROTO_PARAMETERS =
+      new LoadParameters.Decoder<>() {
+        @Override
+        public String text(String key, ModelRepositoryParameter value) {
+          if (value.getParameterChoiceCase()
+              != ModelRepositoryParameter.ParameterChoiceCase.STRING_PARAM) {
+            throw ServingException.invalidArgument(
+                "parameter 'config' must be a string_param holding the model config as JSON");
+          }
+          return value.getStringParam();
+        }
+
+        @Override
+        public byte[] bytes(String key, ModelRepositoryParameter value) {
+          if (value.getParameterChoiceCase()
+              != ModelRepositoryParameter.ParameterChoiceCase.BYTES_PARAM) {
+            throw ServingException.invalidArgument(
+                "parameter '" + key + "' must be a bytes_param holding the file's contents");
+          }
+          return value.getBytesParam().toByteArray();
+        }
+      };
 
   private final InferenceService inference;
   private final GrpcViews views;
@@ -147,34 +170,9 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         "RepositoryModelLoad",
         response,
         () -> {
-          Optional<String> config = Optional.empty();
-          Map<String, byte[]> files = new LinkedHashMap<>();
-          for (Map.Entry<String, ModelRepositoryParameter> entry :
-              request.getParametersMap().entrySet()) {
-            String key = entry.getKey();
-            ModelRepositoryParameter value = entry.getValue();
-            if (key.equals("config")) {
-              if (value.getParameterChoiceCase()
-                  != ModelRepositoryParameter.ParameterChoiceCase.STRING_PARAM) {
-                throw ServingException.invalidArgument(
-                    "parameter 'config' must be a string_param holding the model config as JSON");
-              }
-              config = Optional.of(value.getStringParam());
-            } else if (key.startsWith("file:")) {
-              if (value.getParameterChoiceCase()
-                  != ModelRepositoryParameter.ParameterChoiceCase.BYTES_PARAM) {
-                throw ServingException.invalidArgument(
-                    "parameter '" + key + "' must be a bytes_param holding the file's contents");
-              }
-              files.put(key.substring("file:".length()), value.getBytesParam().toByteArray());
-            } else {
-              throw ServingException.invalidArgument(
-                  "unknown load parameter '"
-                      + key
-                      + "'; expected 'config' or 'file:<version>/<file name>'");
-            }
-          }
-          manager.load(request.getModelName(), config, files);
+          LoadParameters parameters =
+              LoadParameters.of(request.getParametersMap(), PROTO_PARAMETERS);
+          manager.load(request.getModelName(), parameters.config(), parameters.files());
           return RepositoryModelLoadResponse.getDefaultInstance();
         });
   }

@@ -1,5 +1,7 @@
 package org.modelserver.server.rest;
 
+import static org.modelserver.server.Versions.versionNames;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,8 +12,6 @@ import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.config.QueuePolicy;
 import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.config.VersionPolicy;
-import org.modelserver.runtime.error.ServingException;
-import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.server.Versions;
@@ -37,7 +37,7 @@ class ModelController {
     ModelConfig config = resolved.config().orElseThrow();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", model);
-    body.put("versions", readyVersions(registry.find(model).orElseThrow()));
+    body.put("versions", versionNames(registry.find(model).orElseThrow().readyVersions()));
     body.put("platform", config.platform().orElse(""));
     body.put("inputs", tensors(config.inputs(), config.batched()));
     body.put("outputs", tensors(config.outputs(), config.batched()));
@@ -47,21 +47,15 @@ class ModelController {
   @GetMapping({"/v2/models/{model}/ready", "/v2/models/{model}/versions/{version}/ready"})
   ResponseEntity<Map<String, Object>> ready(
       @PathVariable String model, @PathVariable(required = false) String version) {
-    Optional<Long> number = Versions.parse(version);
+    Optional<String> notReady = registry.notReadyReason(model, Versions.parse(version));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", model);
-    try {
-      registry.resolve(model, number);
-      body.put("ready", true);
+    body.put("ready", notReady.isEmpty());
+    if (notReady.isEmpty()) {
       return ResponseEntity.ok(body);
-    } catch (ServingException e) {
-      if (e.kind() == org.modelserver.runtime.error.ErrorKind.NOT_FOUND) {
-        throw e;
-      }
-      body.put("ready", false);
-      body.put("error", e.getMessage());
-      return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(body);
     }
+    body.put("error", notReady.get());
+    return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(body);
   }
 
   @GetMapping({"/v2/models/{model}/config", "/v2/models/{model}/versions/{version}/config"})
@@ -94,13 +88,6 @@ class ModelController {
       body.put("parameters", parameters);
     }
     return body;
-  }
-
-  private static List<String> readyVersions(Model model) {
-    return model.versions().values().stream()
-        .filter(ModelVersion::isReady)
-        .map(v -> Long.toString(v.version()))
-        .toList();
   }
 
   private static List<Map<String, Object>> tensors(List<TensorSpec> specs, boolean batched) {

@@ -9,9 +9,10 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.json.StrictFields;
 import org.modelserver.runtime.registry.IndexEntry;
+import org.modelserver.runtime.registry.LoadParameters;
 import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.repository.FileTrees;
 import org.modelserver.server.config.ServerOptions;
@@ -29,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @RestController
 class RepositoryController {
-  private static final String FILE_PREFIX = "file:";
+  private static final StrictFields FIELDS = StrictFields.fields(ServingException::invalidArgument);
 
   private final ModelManager manager;
   private final ModelUrls urls;
@@ -68,35 +69,20 @@ class RepositoryController {
   @PostMapping("/v2/repository/models/{model}/load")
   List<Map<String, Object>> load(@PathVariable String model, HttpServletRequest http) {
     JsonNode root = optionalObject(http, "load", "{\"parameters\": {\"config\": \"{...}\"}}");
-    Optional<String> config = Optional.empty();
-    Map<String, byte[]> files = new LinkedHashMap<>();
+    LoadParameters parameters = LoadParameters.none();
     if (root != null) {
       onlyFields(root, "load", "parameters");
-      JsonNode parameters = root.get("parameters");
-      if (parameters != null) {
-        if (!parameters.isObject()) {
+      JsonNode node = root.get("parameters");
+      if (node != null) {
+        if (!node.isObject()) {
           throw ServingException.invalidArgument("'parameters' must be a JSON object");
         }
-        for (String key : parameters.propertyNames()) {
-          JsonNode value = parameters.get(key);
-          if (key.equals("config")) {
-            if (!value.isString()) {
-              throw ServingException.invalidArgument(
-                  "parameter 'config' must be a string holding the model config as JSON");
-            }
-            config = Optional.of(value.stringValue());
-          } else if (key.startsWith(FILE_PREFIX)) {
-            files.put(key.substring(FILE_PREFIX.length()), base64(key, value));
-          } else {
-            throw ServingException.invalidArgument(
-                "unknown load parameter '"
-                    + key
-                    + "'; expected 'config' or 'file:<version>/<file name>'");
-          }
-        }
+        Map<String, JsonNode> values = new LinkedHashMap<>();
+        node.propertyNames().forEach(key -> values.put(key, node.get(key)));
+        parameters = LoadParameters.of(values, JSON_PARAMETERS);
       }
     }
-    return rows(manager.load(model, config, files));
+    return rows(manager.load(model, parameters.config(), parameters.files()));
   }
 
   /** Unloads a model; {@code unload_dependents} is accepted (this server has no ensembles). */
@@ -213,18 +199,32 @@ class RepositoryController {
     return null;
   }
 
-  private static byte[] base64(String key, JsonNode value) {
-    if (!value.isString()) {
-      throw ServingException.invalidArgument(
-          "parameter '" + key + "' must be a string holding the file's bytes in base64");
-    }
-    try {
-      return Base64.getDecoder().decode(value.stringValue());
-    } catch (IllegalArgumentException e) {
-      throw ServingException.invalidArgument(
-          "parameter '" + key + "' is not valid base64: " + e.getMessage());
-    }
-  }
+  /** Load parameters in JSON: {@code config} as a string, files as base64 strings. */
+  private static final LoadParameters.Decoder<JsonNode> JSON_PARAMETERS =
+      new LoadParameters.Decoder<>() {
+        @Override
+        public String text(String key, JsonNode value) {
+          if (!value.isString()) {
+            throw ServingException.invalidArgument(
+                "parameter 'config' must be a string holding the model config as JSON");
+          }
+          return value.stringValue();
+        }
+
+        @Override
+        public byte[] bytes(String key, JsonNode value) {
+          if (!value.isString()) {
+            throw ServingException.invalidArgument(
+                "parameter '" + key + "' must be a string holding the file's bytes in base64");
+          }
+          try {
+            return Base64.getDecoder().decode(value.stringValue());
+          } catch (IllegalArgumentException e) {
+            throw ServingException.invalidArgument(
+                "parameter '" + key + "' is not valid base64: " + e.getMessage());
+          }
+        }
+      };
 
   /** The body as a JSON object, or null when it is empty. */
   private JsonNode optionalObject(HttpServletRequest http, String what, String example) {
@@ -249,18 +249,7 @@ class RepositoryController {
   }
 
   private static void onlyFields(JsonNode object, String what, String... allowed) {
-    List<String> known = List.of(allowed);
-    for (String key : object.propertyNames()) {
-      if (!known.contains(key)) {
-        throw ServingException.invalidArgument(
-            "unknown field '"
-                + key
-                + "' in "
-                + what
-                + " request; expected "
-                + String.join(", ", known));
-      }
-    }
+    FIELDS.checkIn(object, what + " request", List.of(allowed));
   }
 
   private static List<Map<String, Object>> rows(List<IndexEntry> entries) {

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.runtime.stats.BatchStats;
@@ -32,27 +31,14 @@ class StatisticsController {
 
   @GetMapping("/v2/models/stats")
   Map<String, Object> all() {
-    List<ModelVersion> versions = new ArrayList<>();
-    for (Model model : registry.models()) {
-      versions.addAll(readyVersions(model));
-    }
-    return response(versions);
+    return response(registry.statisticsOf(Optional.empty(), Optional.empty()));
   }
 
   @GetMapping({"/v2/models/{model}/stats", "/v2/models/{model}/versions/{version}/stats"})
   Map<String, Object> model(
       @PathVariable String model, @PathVariable(required = false) String version) {
-    Optional<Long> number = Versions.parse(version);
     // 404 for an unknown model or version, 503 for one that is known but not ready
-    ModelVersion resolved = registry.resolve(model, number);
-    if (number.isPresent()) {
-      return response(List.of(resolved));
-    }
-    return response(readyVersions(registry.find(model).orElseThrow()));
-  }
-
-  private static List<ModelVersion> readyVersions(Model model) {
-    return model.versions().values().stream().filter(ModelVersion::isReady).toList();
+    return response(registry.statisticsOf(Optional.of(model), Versions.parse(version)));
   }
 
   private static Map<String, Object> response(List<ModelVersion> versions) {

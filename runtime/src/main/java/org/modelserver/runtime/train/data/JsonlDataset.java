@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.json.StrictFields;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.runtime.train.spec.LossFunction;
@@ -46,13 +47,7 @@ final class JsonlDataset {
         throw problem(
             number, "expected a JSON object with the keys " + String.join(", ", expected));
       }
-      for (String key : sample.propertyNames()) {
-        if (!expected.contains(key)) {
-          throw problem(
-              number,
-              "unknown key '" + key + "'; expected the keys " + String.join(", ", expected));
-        }
-      }
+      StrictFields.keys(message -> problem(number, message)).check(sample, "", expected);
       for (String key : expected) {
         if (!sample.has(key)) {
           throw problem(number, "missing key '" + key + "'");

@@ -4,15 +4,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.json.StrictFields;
 import tools.jackson.databind.JsonNode;
 
 /** Reads and checks {@link TrainingSpec} fields; every message names the field. */
 final class TrainingSpecParser {
+  private static final StrictFields FIELDS_CHECK =
+      StrictFields.fields(ServingException::invalidArgument);
+
   private static final Set<String> FIELDS =
       Set.of(
           "dataset",
@@ -86,18 +89,8 @@ final class TrainingSpecParser {
         promote);
   }
 
-  private static void checkFields(JsonNode object, String prefix, Set<String> known) {
-    for (String name : object.propertyNames()) {
-      if (!known.contains(name)) {
-        throw ServingException.invalidArgument(
-            "unknown field '"
-                + prefix
-                + name
-                + "'; expected "
-                + (prefix.isEmpty() ? "" : "in '" + prefix.substring(0, prefix.length() - 1) + "' ")
-                + String.join(", ", new TreeSet<>(known)));
-      }
-    }
+  private static void checkFields(JsonNode object, String path, Set<String> known) {
+    FIELDS_CHECK.check(object, path, known);
   }
 
   private static DatasetSource dataset(JsonNode node) {
@@ -107,7 +100,7 @@ final class TrainingSpecParser {
               + " {\"format\": \"jsonl\" or \"csv\", \"path\": \"<file in the data folder>\"}");
     }
     requireObject(node, "dataset");
-    checkFields(node, "dataset.", DATASET_FIELDS);
+    checkFields(node, "dataset", DATASET_FIELDS);
     DatasetFormat format =
         choice(node.get("format"), "dataset.format", "jsonl, csv", DatasetFormat::fromConfigName)
             .orElseThrow(
@@ -130,7 +123,7 @@ final class TrainingSpecParser {
       return OptimizerSpec.defaults();
     }
     requireObject(node, "optimizer");
-    checkFields(node, "optimizer.", OPTIMIZER_FIELDS);
+    checkFields(node, "optimizer", OPTIMIZER_FIELDS);
     OptimizerSpec.Type type =
         choice(
                 node.get("type"),
@@ -189,7 +182,7 @@ final class TrainingSpecParser {
       return Optional.empty();
     }
     requireObject(node, "early_stopping");
-    checkFields(node, "early_stopping.", EARLY_STOPPING_FIELDS);
+    checkFields(node, "early_stopping", EARLY_STOPPING_FIELDS);
     if (validationSplit == 0) {
       throw ServingException.invalidArgument(
           "'early_stopping' watches the validation loss; set validation_split above 0");

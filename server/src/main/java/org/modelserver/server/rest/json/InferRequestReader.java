@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.inference.InferenceRequest;
+import org.modelserver.runtime.json.StrictFields;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
 import tools.jackson.core.JacksonException;
@@ -22,6 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Parses a KServe v2 JSON inference request body, rejecting anything it does not understand. */
 public final class InferRequestReader {
+  private static final StrictFields FIELDS = StrictFields.fields(ServingException::invalidArgument);
+
   private static final Set<String> REQUEST_FIELDS = Set.of("id", "parameters", "inputs", "outputs");
   private static final Set<String> INPUT_FIELDS =
       Set.of("name", "shape", "datatype", "parameters", "data");
@@ -109,7 +112,7 @@ public final class InferRequestReader {
         case "parameters" -> parameters = parameters(mapper.readTree(parser), "request");
         case "outputs" -> outputs = outputs(mapper.readTree(parser));
         case "inputs" -> tensors = inputs(parser, maxElements, binary);
-        default -> throw unknownField(field, REQUEST_FIELDS, "inference request");
+        default -> throw FIELDS.unknown(field, "inference request", REQUEST_FIELDS);
       }
     }
     if (parser.nextToken() != null) {
@@ -191,7 +194,7 @@ public final class InferRequestReader {
             dataTree = mapper.readTree(parser);
           }
         }
-        default -> throw unknownField(field, INPUT_FIELDS, where);
+        default -> throw FIELDS.unknown(field, where, INPUT_FIELDS);
       }
     }
     if (name == null) {
@@ -310,7 +313,7 @@ public final class InferRequestReader {
       if (!output.isObject()) {
         throw ServingException.invalidArgument(where + " must be an object");
       }
-      checkFields(output, OUTPUT_FIELDS, where);
+      FIELDS.checkIn(output, where, OUTPUT_FIELDS);
       if (!output.has("name") || !output.get("name").isString()) {
         throw ServingException.invalidArgument(where + " needs a string 'name'");
       }
@@ -375,23 +378,5 @@ public final class InferRequestReader {
       parameters.put(entry.getKey(), converted);
     }
     return parameters;
-  }
-
-  private static void checkFields(JsonNode node, Set<String> allowed, String where) {
-    for (String field : node.propertyNames()) {
-      if (!allowed.contains(field)) {
-        throw unknownField(field, allowed, where);
-      }
-    }
-  }
-
-  private static ServingException unknownField(String field, Set<String> allowed, String where) {
-    return ServingException.invalidArgument(
-        "unknown field '"
-            + field
-            + "' in "
-            + where
-            + "; expected "
-            + String.join(", ", allowed.stream().sorted().toList()));
   }
 }

@@ -1,0 +1,58 @@
+package org.modelserver.runtime.config;
+
+import java.util.Set;
+import org.modelserver.runtime.json.StrictFields;
+import tools.jackson.databind.JsonNode;
+
+/** Typed reads of config values; every failure names the value's path. */
+final class ConfigNodes {
+  private static final StrictFields KEYS = StrictFields.keys(ModelConfigException::new);
+
+  private ConfigNodes() {}
+
+  /** Fails on a key of {@code node} (at {@code path}) that is not in {@code allowed}. */
+  static void checkKeys(JsonNode node, Set<String> allowed, String path) {
+    KEYS.check(node, path, allowed);
+  }
+
+  /** An optional integer field of {@code node}; {@code where} prefixes its name in messages. */
+  static int optionalInt(JsonNode node, String key, String where, int absent) {
+    return node.has(key) ? integer(node.get(key), where + "." + key) : absent;
+  }
+
+  static long optionalLong(JsonNode node, String key, String where) {
+    return node.has(key) ? longValue(node.get(key), where + "." + key) : 0;
+  }
+
+  static boolean optionalBool(JsonNode node, String key, String where) {
+    return node.has(key) && bool(node.get(key), where + "." + key);
+  }
+
+  static long longValue(JsonNode node, String where) {
+    if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0) {
+      throw new ModelConfigException(where + " must be a non-negative integer, got " + node);
+    }
+    return node.longValue();
+  }
+
+  static boolean bool(JsonNode node, String where) {
+    if (!node.isBoolean()) {
+      throw new ModelConfigException(where + " must be true or false, got " + node);
+    }
+    return node.booleanValue();
+  }
+
+  static String text(JsonNode node, String where) {
+    if (!node.isString()) {
+      throw new ModelConfigException(where + " must be a string, got " + node);
+    }
+    return node.stringValue();
+  }
+
+  static int integer(JsonNode node, String where) {
+    if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+      throw new ModelConfigException(where + " must be an integer, got " + node);
+    }
+    return node.intValue();
+  }
+}

@@ -4,7 +4,7 @@
 #   src/bench/run.sh [options]          (from anywhere; --help lists the options)
 #
 # Not part of the test suite. It:
-#   1. builds the server jar and the runtime test classes (mvn package -DskipTests), unless
+#   1. builds the server jar and the benchmark mains of src/bench (mvn package -DskipTests), unless
 #      --no-build;
 #   2. exports the benchmark CNN (a hand-written ResNet-18, ONNX and TorchScript) with
 #      model-repo/export_models.py --bench-models, and generates model repositories under
@@ -24,7 +24,7 @@
 # and configs: mlp-torch (classifier_torch, as mlp-batching), cnn-torch (resnet18_torch, as cnn).
 # The same ONNX repositories over other transports: mlp-binary, cnn-binary (REST with the binary
 # tensor data extension) and mlp-grpc, cnn-grpc (gRPC ModelInfer with raw_input_contents, driven
-# by h2load; one call is checked first with a real gRPC client, server/src/test/.../bench/GrpcSmoke,
+# by h2load; one call is checked first with a real gRPC client, src/bench/java/.../GrpcSmoke,
 # since h2load counts a gRPC error status as a success).
 # With --batching auto (default) the batching scenarios are reported as unsupported when the
 # server refuses their config. A TorchScript scenario that fails (libtorch cannot start, the model
@@ -198,8 +198,8 @@ if [[ $BUILD -eq 1 ]]; then
     || die "the build failed (see above)"
 fi
 [[ -f "$JAR" ]] || die "$JAR is missing; run without --no-build"
-[[ -f "$ROOT/runtime/target/test-classes/org/modelserver/runtime/bench/EngineBenchmark.class" ]] \
-  || die "EngineBenchmark is not compiled (runtime/target/test-classes); run without --no-build"
+[[ -f "$ROOT/src/bench/target/classes/org/modelserver/bench/EngineBenchmark.class" ]] \
+  || die "EngineBenchmark is not compiled (src/bench/target/classes); run without --no-build"
 CP_FILE="$WORK/runtime.classpath"
 if [[ $BUILD -eq 1 || ! -s "$CP_FILE" ]]; then
   need_cmd mvn || die "mvn is missing (needed once to resolve the runtime classpath)"
@@ -208,12 +208,12 @@ if [[ $BUILD -eq 1 || ! -s "$CP_FILE" ]]; then
       || mvn -B -q -pl runtime dependency:build-classpath -Dmdep.outputFile="$CP_FILE"; }) >&2 \
     || die "could not resolve the runtime classpath"
 fi
-ENGINE_CP="$ROOT/runtime/target/classes:$ROOT/runtime/target/test-classes:$(cat "$CP_FILE")"
+ENGINE_CP="$ROOT/runtime/target/classes:$ROOT/src/bench/target/classes:$(cat "$CP_FILE")"
 # The gRPC tools (GrpcBody writes the request bodies, GrpcSmoke checks one call) run on the server
-# module's test classpath, passed in CLASSPATH: a long -cp can exceed what native libraries accept.
+# module's classpath (for the gRPC libraries) with the bench classes, passed in CLASSPATH: a long -cp can exceed what native libraries accept.
 if ((WANT_GRPC)); then
-  [[ -f "$ROOT/server/target/test-classes/org/modelserver/server/bench/GrpcSmoke.class" ]] \
-    || die "GrpcBody/GrpcSmoke are not compiled (server/target/test-classes); run without --no-build"
+  [[ -f "$ROOT/src/bench/target/classes/org/modelserver/bench/GrpcSmoke.class" ]] \
+    || die "GrpcBody/GrpcSmoke are not compiled (src/bench/target/classes); run without --no-build"
   SERVER_CP_FILE="$WORK/server.classpath"
   if [[ $BUILD -eq 1 || ! -s "$SERVER_CP_FILE" ]]; then
     need_cmd mvn || die "mvn is missing (needed once to resolve the server classpath)"
@@ -222,9 +222,9 @@ if ((WANT_GRPC)); then
         || mvn -B -q -pl server dependency:build-classpath -Dmdep.outputFile="$SERVER_CP_FILE"; }) >&2 \
       || die "could not resolve the server classpath"
   fi
-  GRPC_CP="$ROOT/server/target/classes:$ROOT/server/target/test-classes:$(cat "$SERVER_CP_FILE")"
+  GRPC_CP="$ROOT/src/bench/target/classes:$(cat "$SERVER_CP_FILE")"
 fi
-grpc_tool() { CLASSPATH="$GRPC_CP" "$JAVA" "org.modelserver.server.bench.$1" "${@:2}"; }
+grpc_tool() { CLASSPATH="$GRPC_CP" "$JAVA" "org.modelserver.bench.$1" "${@:2}"; }
 
 # ----------------------------------------------------------------------------- models and repositories
 REPOS="$WORK/repos"
@@ -325,7 +325,7 @@ engine_bench() { # key model-file max-batch model-dir: the folder with config.ya
   local key="$1" file="$2" maxb="$3" dir="$4" out="$WORK/engine-$1.log" args=()
   [[ "$file" == *.pt ]] && args=(--config "$dir")
   log "in-process ceiling of $key: EngineBenchmark, batch 1..$maxb, ${ENGINE_SECONDS}s each"
-  if ! "$JAVA" -cp "$ENGINE_CP" org.modelserver.runtime.bench.EngineBenchmark --model "$file" --name "$key" \
+  if ! "$JAVA" -cp "$ENGINE_CP" org.modelserver.bench.EngineBenchmark --model "$file" --name "$key" \
     "${args[@]}" --max-batch "$maxb" --seconds "$ENGINE_SECONDS" --warmup "$ENGINE_WARMUP" \
     --threads "$ENGINE_THREADS" >"$out" 2>&1; then
     tail -30 "$out" >&2

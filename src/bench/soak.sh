@@ -4,7 +4,7 @@
 #   src/bench/soak.sh [options]          (from anywhere; --help lists the options)
 #
 # Not part of the test suite. It:
-#   1. compiles the runtime and its test classes (mvn -pl runtime test-compile), unless --no-build,
+#   1. compiles the runtime and the benchmark mains (mvn -pl src/bench -am compile), unless --no-build,
 #      resolves the runtime classpath (mvn dependency:build-classpath) and copies the classes to
 #      the scratch folder (a rebuild during the runs then changes nothing);
 #   2. runs runtime's LoadUnloadSoak once per engine (model-repo/classifier for ONNX,
@@ -90,13 +90,13 @@ WORK="$(cd "$WORK" && pwd)"
 CP_FILE="$WORK/runtime.classpath"
 if [[ $BUILD -eq 1 ]]; then
   command -v mvn >/dev/null 2>&1 || die "mvn is missing (or pass --no-build with an existing build)"
-  log "building: mvn -B -q -pl runtime test-compile -Dspotless.check.skip=true"
-  (cd "$ROOT" && { mvn -B -o -q -pl runtime test-compile -Dspotless.check.skip=true \
-      || mvn -B -q -pl runtime test-compile -Dspotless.check.skip=true; }) >&2 \
+  log "building: mvn -B -q -pl src/bench -am compile -Dspotless.check.skip=true"
+  (cd "$ROOT" && { mvn -B -o -q -pl src/bench -am compile -Dspotless.check.skip=true \
+      || mvn -B -q -pl src/bench -am compile -Dspotless.check.skip=true; }) >&2 \
     || die "the build failed (see above)"
 fi
-[[ -f "$ROOT/runtime/target/test-classes/org/modelserver/runtime/bench/LoadUnloadSoak.class" ]] \
-  || die "LoadUnloadSoak is not compiled (runtime/target/test-classes); run without --no-build"
+[[ -f "$ROOT/src/bench/target/classes/org/modelserver/bench/LoadUnloadSoak.class" ]] \
+  || die "LoadUnloadSoak is not compiled (src/bench/target/classes); run without --no-build"
 if [[ $BUILD -eq 1 || ! -s "$CP_FILE" ]]; then
   command -v mvn >/dev/null 2>&1 || die "mvn is missing (needed once to resolve the runtime classpath)"
   log "resolving the runtime classpath (mvn dependency:build-classpath)"
@@ -105,11 +105,12 @@ if [[ $BUILD -eq 1 || ! -s "$CP_FILE" ]]; then
     || die "could not resolve the runtime classpath"
 fi
 # A copy of the compiled classes, so that a rebuild during the runs does not pull them away.
-rm -rf "$WORK/classes" "$WORK/test-classes"
-cp -r "$ROOT/runtime/target/classes" "$ROOT/runtime/target/test-classes" "$WORK/" \
-  || die "could not copy runtime/target/classes and test-classes to $WORK"
+rm -rf "$WORK/classes" "$WORK/bench-classes"
+{ cp -r "$ROOT/runtime/target/classes" "$WORK/classes" \
+    && cp -r "$ROOT/src/bench/target/classes" "$WORK/bench-classes"; } \
+  || die "could not copy runtime/target/classes and src/bench/target/classes to $WORK"
 # In CLASSPATH, not -cp: ONNX Runtime crashes JVMs whose command line is longer than about 4 KB.
-SOAK_CP="$WORK/classes:$WORK/test-classes:$(cat "$CP_FILE")"
+SOAK_CP="$WORK/classes:$WORK/bench-classes:$(cat "$CP_FILE")"
 # G1 grows the young generation while the cycles allocate and gives it back to the OS only some
 # 100 ms after a GC: with a plain -Xmx, RSS after System.gc() swings by up to ~120 MB with no leak.
 if ((PRETOUCH)); then
@@ -132,7 +133,7 @@ for engine in ${ENGINES//,/ }; do
     start=$SECONDS
     status=0
     (cd "$ROOT" && CLASSPATH="$SOAK_CP" "$JAVA" "${HEAP_OPTS[@]}" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-      org.modelserver.runtime.bench.LoadUnloadSoak --model "model-repo/$(model_of "$engine")" \
+      org.modelserver.bench.LoadUnloadSoak --model "model-repo/$(model_of "$engine")" \
       --cycles "$CYCLES" --inferences "$INFERENCES" --bound-mb "$BOUND_MB" --mode "$mode") \
       >"$out" 2>&1 || status=$?
     grep -E '^(SAMPLE|RESULT|FAIL|ERROR)' "$out" | sed 's/^/    /' >&2 || true
@@ -178,7 +179,7 @@ report() {
   echo "${ort_jar:-ONNX Runtime unknown}; libtorch ${torch_native:-unknown}${djl_engine:+ through DJL $djl_engine}."
   echo
   echo "Each run is a fresh JVM (\`${HEAP_OPTS[*]}\`) running \`LoadUnloadSoak\`"
-  echo "(runtime/src/test/.../bench) for $CYCLES cycles. A cycle through the management path loads"
+  echo "(src/bench/java/...) for $CYCLES cycles. A cycle through the management path loads"
   echo "the model with \`ModelManager.load\` (explicit control mode, a temporary copy of the model"
   echo "folder; \`version_policy: all\` loads versions 1 and 2, one instance each), runs $INFERENCES"
   echo "inferences of a [4, 4] batch through \`InferenceService\` (each checked: [4, 3] probabilities,"

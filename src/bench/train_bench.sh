@@ -5,7 +5,7 @@
 #   src/bench/train_bench.sh [options]          (from anywhere; --help lists the options)
 #
 # Not part of the test suite. It:
-#   1. builds the runtime test classes (mvn -o -pl runtime test-compile), unless --no-build, and
+#   1. builds the runtime and the benchmark mains (mvn -o -pl src/bench -am compile), unless --no-build, and
 #      resolves the runtime classpath (passed in CLASSPATH: ONNX Runtime crashes with command
 #      lines over ~4 KB);
 #   2. for each model and batch size, runs runtime's TrainingBenchmark (it writes the synthetic
@@ -92,8 +92,8 @@ WORK="$(cd "$WORK" && pwd)"
 CP_FILE="$WORK/runtime.classpath"
 if [[ $BUILD -eq 1 ]]; then
   command -v mvn >/dev/null 2>&1 || die "mvn is missing (or pass --no-build with an existing build)"
-  log "building: mvn -B -o -q -pl runtime test-compile -Dspotless.check.skip=true"
-  (cd "$ROOT" && mvn -B -o -q -pl runtime test-compile -Dspotless.check.skip=true) >&2 \
+  log "building: mvn -B -o -q -pl src/bench -am compile -Dspotless.check.skip=true"
+  (cd "$ROOT" && mvn -B -o -q -pl src/bench -am compile -Dspotless.check.skip=true) >&2 \
     || die "the build failed"
 fi
 if [[ $BUILD -eq 1 || ! -s "$CP_FILE" ]]; then
@@ -101,9 +101,9 @@ if [[ $BUILD -eq 1 || ! -s "$CP_FILE" ]]; then
   (cd "$ROOT" && mvn -B -o -q -pl runtime dependency:build-classpath -Dmdep.outputFile="$CP_FILE") >&2 \
     || die "mvn dependency:build-classpath failed"
 fi
-[[ -d "$ROOT/runtime/target/test-classes/org/modelserver/runtime/bench" ]] \
-  || die "runtime/target/test-classes is missing; run without --no-build"
-RUNTIME_CP="$ROOT/runtime/target/classes:$ROOT/runtime/target/test-classes:$(cat "$CP_FILE")"
+[[ -d "$ROOT/src/bench/target/classes/org/modelserver/bench" ]] \
+  || die "src/bench/target/classes is missing; run without --no-build"
+RUNTIME_CP="$ROOT/runtime/target/classes:$ROOT/src/bench/target/classes:$(cat "$CP_FILE")"
 
 COMMON=(--samples "$SAMPLES" --epochs "$EPOCHS" --warmup-seconds "$WARMUP_SECONDS" --runs "$RUNS"
   --lr "$LR" --seed "$SEED" --threads "$THREADS")
@@ -116,7 +116,7 @@ PYTHON_LOG="$WORK/python.log"
 for model in ${MODELS//,/ }; do
   for batch in ${BATCHES//,/ }; do
     log "$model, batch $batch: Java TrainingBenchmark (log: ${JAVA_LOG#"$ROOT"/})"
-    (cd "$ROOT" && CLASSPATH="$RUNTIME_CP" "$JAVA" org.modelserver.runtime.bench.TrainingBenchmark \
+    (cd "$ROOT" && CLASSPATH="$RUNTIME_CP" "$JAVA" org.modelserver.bench.TrainingBenchmark \
       --model-repo model-repo --data-dir "$WORK" --models "$model" --batches "$batch" "${COMMON[@]}") \
       >>"$JAVA_LOG" 2>&1 \
       || { tail -30 "$JAVA_LOG" >&2; die "TrainingBenchmark failed (log: $JAVA_LOG)"; }

@@ -7,8 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -16,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.modelserver.runtime.testsupport.ReferenceJson;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -37,18 +36,11 @@ class BinaryExtensionTest {
     http = new HttpTestClient(port);
   }
 
-  static Stream<JsonNode> referenceCases() throws Exception {
+  static Stream<JsonNode> referenceCases() {
     List<JsonNode> cases = new ArrayList<>();
-    try (Stream<Path> models = Files.list(TestRepos.exampleRepo())) {
-      for (Path model : models.sorted().toList()) {
-        Path reference = model.resolve("reference.json");
-        if (Files.isRegularFile(reference)) {
-          for (JsonNode testCase : HttpTestClient.JSON.readTree(reference.toFile()).get("cases")) {
-            ((ObjectNode) testCase).put("model", model.getFileName().toString());
-            cases.add(testCase);
-          }
-        }
-      }
+    for (ReferenceJson reference : ReferenceJson.all()) {
+      ((ObjectNode) reference.testCase()).put("model", reference.model());
+      cases.add(reference.testCase());
     }
     return cases.stream();
   }

@@ -3,15 +3,13 @@ package org.modelserver.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.modelserver.runtime.testsupport.ReferenceJson;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -28,24 +26,12 @@ class ReferenceOutputsTest {
 
   @LocalServerPort int port;
 
-  static Stream<Arguments> referenceCases() throws IOException {
+  static Stream<Arguments> referenceCases() {
     List<Arguments> cases = new ArrayList<>();
-    try (Stream<Path> models = Files.list(TestRepos.exampleRepo())) {
-      for (Path model : models.sorted().toList()) {
-        Path reference = model.resolve("reference.json");
-        if (!Files.isRegularFile(reference)) {
-          continue;
-        }
-        JsonNode root = HttpTestClient.JSON.readTree(reference.toFile());
-        for (JsonNode testCase : root.get("cases")) {
-          cases.add(
-              Arguments.of(
-                  model.getFileName().toString(),
-                  testCase.get("version").stringValue(),
-                  testCase.get("request").get("id").stringValue(),
-                  testCase));
-        }
-      }
+    for (ReferenceJson reference : ReferenceJson.all()) {
+      cases.add(
+          Arguments.of(
+              reference.model(), reference.version(), reference.id(), reference.testCase()));
     }
     assertThat(cases).as("reference cases in model-repo").hasSizeGreaterThanOrEqualTo(4);
     return cases.stream();

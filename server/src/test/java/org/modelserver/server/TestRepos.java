@@ -1,10 +1,6 @@
 package org.modelserver.server;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -13,31 +9,18 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class TestRepos {
   private TestRepos() {}
 
-  /** The repository's {@code model-repo/}, set by the build; falls back to the module layout. */
+  /** The repository's {@code model-repo/} (runtime's shared test support finds it). */
   public static Path exampleRepo() {
-    String configured = System.getProperty("modelserver.test.repo");
-    Path repo = configured != null ? Path.of(configured) : Path.of("../model-repo");
-    return repo.toAbsolutePath().normalize();
+    return org.modelserver.runtime.testsupport.TestRepos.modelRepo();
   }
 
   /** Copies one example model folder into {@code target}. */
   public static void copyModel(String model, Path target) {
-    copyTree(exampleRepo().resolve(model), target.resolve(model));
+    org.modelserver.runtime.testsupport.TestRepos.copyModel(model, target);
   }
 
   public static void copyTree(Path from, Path to) {
-    try (Stream<Path> paths = Files.walk(from)) {
-      for (Path path : paths.toList()) {
-        Path destination = to.resolve(from.relativize(path).toString());
-        if (Files.isDirectory(path)) {
-          Files.createDirectories(destination);
-        } else {
-          Files.copy(path, destination);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    org.modelserver.runtime.testsupport.TestRepos.copyTree(from, to);
   }
 
   /** Starts the real application on a random port; close the context to stop it. */

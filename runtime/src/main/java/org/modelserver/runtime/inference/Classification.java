@@ -41,10 +41,8 @@ final class Classification {
       java.util.Arrays.sort(order, (a, b) -> Double.compare(values[base + b], values[base + a]));
       for (int k = 0; k < keep; k++) {
         int index = order[k];
-        String text = format(values[base + index], type) + ":" + index;
-        if (labels != null && index < labels.size()) {
-          text += ":" + labels.get(index);
-        }
+        String label = labels != null && index < labels.size() ? ":" + labels.get(index) : "";
+        String text = format(values[base + index], type) + ":" + index + label;
         classes[row * keep + k] = text.getBytes(StandardCharsets.UTF_8);
       }
     }

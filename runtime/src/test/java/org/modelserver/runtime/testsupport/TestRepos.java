@@ -13,8 +13,14 @@ import java.util.stream.Stream;
  * into a temporary folder where a test may break them.
  */
 public final class TestRepos {
-  /** Maven runs the tests of this module with {@code runtime/} as the working directory. */
-  private static final Path MODEL_REPO = Path.of("../model-repo").toAbsolutePath().normalize();
+  /**
+   * The build sets {@code modelserver.test.repo}; without it, Maven runs each module's tests with
+   * the module folder ({@code runtime/} or {@code server/}) as the working directory.
+   */
+  private static final Path MODEL_REPO =
+      Path.of(System.getProperty("modelserver.test.repo", "../model-repo"))
+          .toAbsolutePath()
+          .normalize();
 
   /** The ONNX example models. */
   public static final List<String> ALL_MODELS =
@@ -43,7 +49,7 @@ public final class TestRepos {
       throw new IllegalStateException(
           "example model repository not found at "
               + MODEL_REPO
-              + "; run the tests from the runtime/ module folder");
+              + "; run the tests from a module folder (runtime/ or server/)");
     }
     return MODEL_REPO;
   }

@@ -42,7 +42,7 @@ import org.springframework.stereotype.Component;
  * empty list allows nothing.
  */
 @Component
-public class ModelUrls {
+public final class ModelUrls {
   private static final Logger log = LoggerFactory.getLogger(ModelUrls.class);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);

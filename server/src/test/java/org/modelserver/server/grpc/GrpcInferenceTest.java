@@ -6,9 +6,6 @@ import static org.modelserver.server.grpc.GrpcTestClient.failure;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +22,7 @@ import org.modelserver.grpc.v2.InferParameter;
 import org.modelserver.grpc.v2.ModelInferRequest;
 import org.modelserver.grpc.v2.ModelInferResponse;
 import org.modelserver.grpc.v2.ModelStreamInferResponse;
+import org.modelserver.runtime.testsupport.ReferenceJson;
 import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.TestRepos;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -54,26 +52,17 @@ class GrpcInferenceTest {
     server.close();
   }
 
-  static Stream<Arguments> referenceCases() throws IOException {
+  static Stream<Arguments> referenceCases() {
     List<Arguments> cases = new ArrayList<>();
-    try (Stream<Path> models = Files.list(TestRepos.exampleRepo())) {
-      for (Path model : models.sorted().toList()) {
-        Path reference = model.resolve("reference.json");
-        if (!Files.isRegularFile(reference)) {
-          continue;
-        }
-        JsonNode root = HttpTestClient.JSON.readTree(reference.toFile());
-        for (JsonNode testCase : root.get("cases")) {
-          for (boolean raw : new boolean[] {false, true}) {
-            cases.add(
-                Arguments.of(
-                    model.getFileName().toString(),
-                    testCase.get("version").stringValue(),
-                    testCase.get("request").get("id").stringValue(),
-                    raw ? "raw_input_contents" : "contents",
-                    testCase));
-          }
-        }
+    for (ReferenceJson reference : ReferenceJson.all()) {
+      for (boolean raw : new boolean[] {false, true}) {
+        cases.add(
+            Arguments.of(
+                reference.model(),
+                reference.version(),
+                reference.id(),
+                raw ? "raw_input_contents" : "contents",
+                reference.testCase()));
       }
     }
     assertThat(cases).as("reference cases in model-repo").hasSizeGreaterThanOrEqualTo(8);

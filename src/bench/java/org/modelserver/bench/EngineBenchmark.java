@@ -1,4 +1,4 @@
-package org.modelserver.runtime.bench;
+package org.modelserver.bench;
 
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
@@ -43,7 +43,7 @@ import org.modelserver.runtime.tensor.Tensor;
  *
  * <pre>
  * java -cp runtime/target/classes:runtime/target/test-classes:$CP \
- *     org.modelserver.runtime.bench.EngineBenchmark --model model-repo/classifier/2/model.onnx \
+ *     org.modelserver.bench.EngineBenchmark --model model-repo/classifier/2/model.onnx \
  *     --max-batch 32 --seconds 3
  * java ... EngineBenchmark --model model-repo/classifier_torch/2/model.pt --max-batch 32
  * </pre>

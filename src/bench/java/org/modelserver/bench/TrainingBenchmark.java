@@ -1,4 +1,4 @@
-package org.modelserver.runtime.bench;
+package org.modelserver.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;

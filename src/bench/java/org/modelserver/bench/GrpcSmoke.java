@@ -1,4 +1,4 @@
-package org.modelserver.server.bench;
+package org.modelserver.bench;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;

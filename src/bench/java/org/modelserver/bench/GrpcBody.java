@@ -1,4 +1,4 @@
-package org.modelserver.server.bench;
+package org.modelserver.bench;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.modelserver.runtime.bench;
+package org.modelserver.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,7 +61,7 @@ import org.modelserver.runtime.tensor.Tensor;
  *
  * <pre>
  * CLASSPATH=runtime/target/classes:runtime/target/test-classes:$(cat cp.txt) \
- *   java -Xms256m -Xmx256m -XX:+AlwaysPreTouch org.modelserver.runtime.bench.LoadUnloadSoak \
+ *   java -Xms256m -Xmx256m -XX:+AlwaysPreTouch org.modelserver.bench.LoadUnloadSoak \
  *   --model model-repo/classifier_torch --cycles 200 [--mode engine] [--bound-mb 64]
  * </pre>
  */

@@ -1,4 +1,4 @@
-package org.modelserver.runtime.bench;
+package org.modelserver.bench;
 
 import java.util.function.Function;
 

@@ -1,0 +1,2 @@
+/** Where a model executes (CPU or a CUDA device). */
+package org.modelserver.runtime.device;

@@ -1,0 +1,2 @@
+/** The Spring Boot application: thin doors (REST, gRPC, management, training) onto the runtime. */
+package org.modelserver.server;

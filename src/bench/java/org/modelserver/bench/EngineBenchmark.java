@@ -1,18 +1,13 @@
 package org.modelserver.bench;
 
-import java.nio.ByteBuffer;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.config.ModelConfigParser;
 import org.modelserver.runtime.config.ModelSignature;
@@ -312,7 +307,12 @@ public final class EngineBenchmark {
       }
       for (TensorSpec input : io.inputs()) {
         System.out.println(
-            "  input  " + input.name() + " " + input.dataType() + " " + fmt(input.dims()));
+            "  input  "
+                + input.name()
+                + " "
+                + input.dataType()
+                + " "
+                + SyntheticInputs.fmt(input.dims()));
       }
       System.out.printf(
           Locale.ROOT,
@@ -325,7 +325,8 @@ public final class EngineBenchmark {
       Measurement best = null;
       double checksum = 0;
       for (int batch : options.batches()) {
-        Map<String, Tensor> inputs = inputs(io.inputs(), batch, options.otherDynamicDim());
+        Map<String, Tensor> inputs =
+            SyntheticInputs.of(io.inputs(), batch, options.otherDynamicDim());
         checksum += loop(session, inputs, outputs, options.warmupSeconds()).checksum;
         Loop measured = loop(session, inputs, outputs, options.seconds());
         checksum += measured.checksum;
@@ -378,54 +379,5 @@ public final class EngineBenchmark {
       return tensor.data().getFloat(0);
     }
     return tensor.elementCount();
-  }
-
-  /** Random FP32/FP64 values (fixed seed); zeros for every other fixed-size type. */
-  private static Map<String, Tensor> inputs(List<TensorSpec> specs, int batch, long otherDim) {
-    SplittableRandom random = new SplittableRandom(42);
-    Map<String, Tensor> inputs = new LinkedHashMap<>();
-    for (TensorSpec input : specs) {
-      if (!input.dataType().isFixedSize()) {
-        throw new IllegalStateException(
-            "input " + input.name() + " is " + input.dataType() + "; only fixed-size types");
-      }
-      long[] shape = input.dims();
-      if (shape.length == 0 || shape[0] != -1) {
-        throw new IllegalStateException(
-            "input " + input.name() + " has shape " + fmt(shape) + ": no dynamic batch dimension");
-      }
-      shape[0] = batch;
-      for (int i = 1; i < shape.length; i++) {
-        if (shape[i] < 0) {
-          shape[i] = otherDim;
-        }
-      }
-      long count = 1;
-      for (long d : shape) {
-        count = Math.multiplyExact(count, d);
-      }
-      ByteBuffer buffer = Tensor.allocate(input.dataType(), Math.toIntExact(count));
-      if (input.dataType() == DataType.FP32) {
-        FloatBuffer floats = buffer.asFloatBuffer();
-        while (floats.hasRemaining()) {
-          floats.put((float) random.nextDouble());
-        }
-      } else if (input.dataType() == DataType.FP64) {
-        DoubleBuffer doubles = buffer.asDoubleBuffer();
-        while (doubles.hasRemaining()) {
-          doubles.put(random.nextDouble());
-        }
-      }
-      inputs.put(input.name(), Tensor.of(input.dataType(), shape, buffer));
-    }
-    return inputs;
-  }
-
-  private static String fmt(long[] shape) {
-    StringBuilder sb = new StringBuilder("[");
-    for (int i = 0; i < shape.length; i++) {
-      sb.append(i == 0 ? "" : ",").append(shape[i]);
-    }
-    return sb.append(']').toString();
   }
 }

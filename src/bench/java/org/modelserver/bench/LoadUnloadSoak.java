@@ -1,43 +1,23 @@
 package org.modelserver.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.modelserver.runtime.config.ConfigCompleter;
-import org.modelserver.runtime.config.ModelConfig;
-import org.modelserver.runtime.config.ModelConfigParser;
-import org.modelserver.runtime.device.Device;
 import org.modelserver.runtime.engine.Engine;
-import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.engine.Engines;
-import org.modelserver.runtime.engine.LoadSpec;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
 import org.modelserver.runtime.engine.torch.TorchEngine;
-import org.modelserver.runtime.inference.InferenceRequest;
-import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.inference.InferenceService;
-import org.modelserver.runtime.registry.ControlMode;
-import org.modelserver.runtime.registry.ModelLoader;
 import org.modelserver.runtime.registry.ModelManager;
-import org.modelserver.runtime.registry.ModelRegistry;
-import org.modelserver.runtime.repository.ModelRepository;
-import org.modelserver.runtime.repository.ModelSource;
-import org.modelserver.runtime.repository.UploadLimits;
+import org.modelserver.runtime.repository.FileTrees;
 import org.modelserver.runtime.tensor.Tensor;
 
 /**
@@ -72,8 +52,8 @@ public final class LoadUnloadSoak {
   private static final float[] INPUT = {
     0.1f, -0.2f, 0.3f, 1.5f, 2.0f, 0.25f, -1.75f, 0f, -0.5f, 3.3f, 0.7f, -2.2f, 1f, 1f, 1f, 1f
   };
-  private static final String INPUT_NAME = "features";
-  private static final String OUTPUT_NAME = "probabilities";
+  static final String INPUT_NAME = "features";
+  static final String OUTPUT_NAME = "probabilities";
 
   private LoadUnloadSoak() {}
 
@@ -98,18 +78,6 @@ public final class LoadUnloadSoak {
       long heapCommittedKb,
       int threads) {}
 
-  /** What one cycle does: load the model, run it once, unload it. */
-  private interface Subject extends AutoCloseable {
-    void load();
-
-    Tensor infer(Tensor features);
-
-    void unload();
-
-    @Override
-    void close();
-  }
-
   public static void main(String[] args) {
     BenchMain.run(
         "LoadUnloadSoak",
@@ -132,18 +100,18 @@ public final class LoadUnloadSoak {
               ? new TorchEngine(new TorchEngine.Options(options.torchCache(), 1, 1))
               : new OnnxEngine();
       try (Engines engines = new Engines(List.of(engine));
-          Subject subject =
+          SoakSubject subject =
               options.mode() == Mode.MANAGED
-                  ? new Managed(root, name, engines)
-                  : new EngineOnly(root, name, engine)) {
+                  ? new SoakSubject.Managed(root, name, engines)
+                  : new SoakSubject.EngineOnly(root, name, engine)) {
         return soak(options, name, torch ? "TorchScript" : "ONNX", subject);
       }
     } finally {
-      deleteTree(root);
+      FileTrees.deleteRecursively(root);
     }
   }
 
-  private static int soak(Options options, String name, String engine, Subject subject)
+  private static int soak(Options options, String name, String engine, SoakSubject subject)
       throws IOException {
     int cycles = options.cycles();
     int step = Math.max(1, cycles / 10);
@@ -264,113 +232,6 @@ public final class LoadUnloadSoak {
     return max;
   }
 
-  /** The management path: what a server in explicit mode does for load, infer and unload. */
-  private static final class Managed implements Subject {
-    private final String name;
-    private final ModelRegistry registry = new ModelRegistry();
-    private final ModelManager manager;
-    private final InferenceService inference = new InferenceService(registry);
-
-    Managed(Path root, String name, Engines engines) {
-      this.name = name;
-      this.manager =
-          new ModelManager(
-              new ModelRepository(root),
-              new ModelLoader(engines, new ConfigCompleter(4), 1),
-              registry,
-              ControlMode.EXPLICIT,
-              new UploadLimits(64L << 20, 1000));
-      manager.start(List.of());
-    }
-
-    @Override
-    public void load() {
-      manager.load(name, Optional.empty(), Map.of());
-    }
-
-    @Override
-    public Tensor infer(Tensor features) {
-      InferenceRequest request =
-          new InferenceRequest(
-              name,
-              Optional.empty(),
-              null,
-              Map.of(INPUT_NAME, features),
-              List.of(OUTPUT_NAME),
-              Map.of());
-      try {
-        InferenceResponse response = inference.infer(request).get(30, TimeUnit.SECONDS);
-        return response.outputs().get(OUTPUT_NAME);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("inference failed: " + e.getCause(), e.getCause());
-      } catch (TimeoutException e) {
-        throw new IllegalStateException("inference did not answer within 30 s", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
-    }
-
-    @Override
-    public void unload() {
-      manager.unload(name);
-      if (manager.drainingVersions() != 0) {
-        throw new IllegalStateException(
-            manager.drainingVersions() + " versions still draining after unload returned");
-      }
-    }
-
-    @Override
-    public void close() {
-      manager.close();
-      registry.close();
-    }
-  }
-
-  /** The engine alone: the versions the config selects, loaded and closed with no manager. */
-  private static final class EngineOnly implements Subject {
-    private final Engine engine;
-    private final ModelConfig config;
-    private final List<LoadSpec> specs = new ArrayList<>();
-    private final List<EngineSession> sessions = new ArrayList<>();
-
-    EngineOnly(Path root, String name, Engine engine) {
-      this.engine = engine;
-      ModelSource source = new ModelRepository(root).find(name).orElseThrow();
-      this.config = new ModelConfigParser().read(name, source.dir());
-      for (Long version : config.versionPolicy().select(source.versions().navigableKeySet())) {
-        Path dir = source.versions().get(version);
-        Path file = dir.resolve(Files.exists(dir.resolve("model.pt")) ? "model.pt" : "model.onnx");
-        specs.add(new LoadSpec(name, version, file, config, Device.CPU, 1));
-      }
-    }
-
-    @Override
-    public void load() {
-      specs.forEach(spec -> sessions.add(engine.load(spec)));
-    }
-
-    @Override
-    public Tensor infer(Tensor features) {
-      // The newest version, as the manager's default version.
-      return sessions
-          .get(sessions.size() - 1)
-          .execute(Map.of(INPUT_NAME, features), Set.of(OUTPUT_NAME))
-          .get(OUTPUT_NAME);
-    }
-
-    @Override
-    public void unload() {
-      sessions.forEach(EngineSession::close);
-      sessions.clear();
-    }
-
-    @Override
-    public void close() {
-      unload();
-    }
-  }
-
   /**
    * Memory after a full GC, so that garbage not yet collected does not count. G1 gives the heap it
    * shrank back to the OS in the background about 100 ms after the GC: reading RSS at once would
@@ -465,20 +326,6 @@ public final class LoadUnloadSoak {
       for (Path path : (Iterable<Path>) paths::iterator) {
         Files.copy(path, to.resolve(from.relativize(path).toString()));
       }
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(LoadUnloadSoak::delete);
-    }
-  }
-
-  private static void delete(Path path) {
-    try {
-      Files.delete(path);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -1,7 +1,6 @@
-package org.modelserver.server.config;
+package org.modelserver.server.rest;
 
 import org.apache.catalina.core.StandardHost;
-import org.modelserver.server.rest.JsonErrorReportValve;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.stereotype.Component;

@@ -81,11 +81,16 @@ public final class TrainFixtures {
 
   /** Samples of y = 10x + 3 with x uniform in [-1, 1), one JSON object per line. */
   public static String linearJsonl(int samples, long seed) {
+    return lineJsonl(samples, seed, 10, 3);
+  }
+
+  /** Samples of y = a·x + b with x uniform in [-1, 1), one JSON object per line. */
+  public static String lineJsonl(int samples, long seed, float a, float b) {
     Random random = new Random(seed);
     StringBuilder text = new StringBuilder();
     for (int i = 0; i < samples; i++) {
       float x = random.nextFloat() * 2 - 1;
-      text.append(String.format(Locale.ROOT, "{\"x\": [%s], \"target\": [%s]}%n", x, 10 * x + 3));
+      text.append(String.format(Locale.ROOT, "{\"x\": [%s], \"target\": [%s]}%n", x, a * x + b));
     }
     return text.toString();
   }

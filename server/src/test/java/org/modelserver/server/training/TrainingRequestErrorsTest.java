@@ -1,8 +1,8 @@
 package org.modelserver.server.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.modelserver.runtime.testsupport.TrainFixtures.lineJsonl;
 import static org.modelserver.server.training.TrainingServer.REGRESSOR;
-import static org.modelserver.server.training.TrainingServer.lineJsonl;
 
 import java.net.URI;
 import java.net.http.HttpRequest;

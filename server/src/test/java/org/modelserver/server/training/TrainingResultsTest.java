@@ -2,11 +2,11 @@ package org.modelserver.server.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.modelserver.runtime.testsupport.TrainFixtures.lineJsonl;
+import static org.modelserver.runtime.testsupport.TrainFixtures.separableJsonl;
+import static org.modelserver.runtime.testsupport.TrainFixtures.separablePoints;
 import static org.modelserver.server.training.TrainingServer.CLASSIFIER;
 import static org.modelserver.server.training.TrainingServer.REGRESSOR;
-import static org.modelserver.server.training.TrainingServer.lineJsonl;
-import static org.modelserver.server.training.TrainingServer.pointsJsonl;
-import static org.modelserver.server.training.TrainingServer.separablePoints;
 import static org.modelserver.server.training.TrainingServer.settings;
 
 import java.nio.file.Files;
@@ -65,7 +65,7 @@ class TrainingResultsTest {
       long version =
           server.train(
               "/v2/models/" + CLASSIFIER + "/versions/1/finetune",
-              settings(pointsJsonl(separablePoints(500, 11)), rest));
+              settings(separableJsonl(separablePoints(500, 11)), rest));
 
       float[][] heldOut = separablePoints(400, 99);
       float[][] features = new float[heldOut.length][];
@@ -96,7 +96,7 @@ class TrainingResultsTest {
       String id =
           server.startJob(
               "/v2/models/" + CLASSIFIER + "/finetune",
-              settings(pointsJsonl(separablePoints(200, 5)), rest));
+              settings(separableJsonl(separablePoints(200, 5)), rest));
       JsonNode job = server.awaitFinished(id);
       assertThat(job.get("state").stringValue()).as(job.toString()).isEqualTo("succeeded");
       assertThat(job.get("trained_parameters").toString())
@@ -118,7 +118,7 @@ class TrainingResultsTest {
     try (TrainingServer server = TrainingServer.withModels(repo, new String[] {CLASSIFIER})) {
       JsonNode settings =
           settings(
-              pointsJsonl(separablePoints(300, 21)),
+              separableJsonl(separablePoints(300, 21)),
               "{\"loss\": \"bce\", \"optimizer\": {\"type\": \"adam\", \"lr\": 0.02},"
                   + " \"epochs\": 3, \"batch_size\": 16, \"validation_split\": 0.25,"
                   + " \"seed\": 42}");

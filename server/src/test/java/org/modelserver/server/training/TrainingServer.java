@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.TestRepos;
@@ -166,41 +164,5 @@ final class TrainingServer implements AutoCloseable {
     ObjectNode settings = (ObjectNode) HttpTestClient.JSON.readTree(rest);
     settings.putObject("dataset").put("format", "jsonl").put("data", jsonl);
     return settings;
-  }
-
-  /** Samples of y = a·x + b with x uniform in [-1, 1). */
-  static String lineJsonl(int samples, long seed, float a, float b) {
-    Random random = new Random(seed);
-    StringBuilder text = new StringBuilder();
-    for (int i = 0; i < samples; i++) {
-      float x = random.nextFloat() * 2 - 1;
-      text.append(String.format(Locale.ROOT, "{\"x\": [%s], \"target\": [%s]}%n", x, a * x + b));
-    }
-    return text.toString();
-  }
-
-  /** Points in [-2, 2)², label 1 above the line a + b = 0.25, none within 0.2 of it. */
-  static float[][] separablePoints(int samples, long seed) {
-    Random random = new Random(seed);
-    float[][] points = new float[samples][];
-    int count = 0;
-    while (count < samples) {
-      float a = random.nextFloat() * 4 - 2;
-      float b = random.nextFloat() * 4 - 2;
-      if (Math.abs(a + b - 0.25f) >= 0.2f) {
-        points[count++] = new float[] {a, b, a + b > 0.25f ? 1 : 0};
-      }
-    }
-    return points;
-  }
-
-  static String pointsJsonl(float[][] points) {
-    StringBuilder text = new StringBuilder();
-    for (float[] p : points) {
-      text.append(
-          String.format(
-              Locale.ROOT, "{\"features\": [%s, %s], \"target\": %d}%n", p[0], p[1], (int) p[2]));
-    }
-    return text.toString();
   }
 }

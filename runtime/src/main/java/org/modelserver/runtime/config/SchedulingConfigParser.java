@@ -35,7 +35,7 @@ final class SchedulingConfigParser {
           "allow_timeout_override",
           "max_queue_size");
 
-  private static final Set<String> INSTANCE_GROUP_KEYS = Set.of("name", "count", "kind");
+  private static final Set<String> INSTANCE_GROUP_KEYS = Set.of("name", "count", "kind", "gpus");
 
   private SchedulingConfigParser() {}
 
@@ -124,7 +124,7 @@ final class SchedulingConfigParser {
 
   static List<InstanceGroup> instanceGroups(JsonNode node) {
     if (!node.isArray()) {
-      throw new ModelConfigException("instance_group must be a list of {count, kind}");
+      throw new ModelConfigException("instance_group must be a list of {count, kind, gpus}");
     }
     List<InstanceGroup> groups = new ArrayList<>();
     for (int i = 0; i < node.size(); i++) {
@@ -137,8 +137,18 @@ final class SchedulingConfigParser {
       int count = optionalInt(entry, "count", where, 1);
       String kind =
           entry.has("kind") ? text(entry.get("kind"), where + ".kind") : InstanceGroup.KIND_CPU;
+      List<Integer> gpus = new ArrayList<>();
+      JsonNode list = entry.get("gpus");
+      if (list != null) {
+        if (!list.isArray()) {
+          throw new ModelConfigException(where + ".gpus must be a list of GPU indexes");
+        }
+        for (JsonNode gpu : list) {
+          gpus.add(integer(gpu, where + ".gpus[]"));
+        }
+      }
       try {
-        groups.add(new InstanceGroup(count, kind));
+        groups.add(new InstanceGroup(count, kind, gpus));
       } catch (ModelConfigException e) {
         throw new ModelConfigException(where + ": " + e.getMessage(), e);
       }

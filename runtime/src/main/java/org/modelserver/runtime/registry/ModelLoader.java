@@ -35,12 +35,20 @@ public final class ModelLoader {
   private final ModelConfigParser parser;
   private final ConfigCompleter completer;
   private final int intraOpThreads;
+  private final InstancePlacer placer;
 
+  /** A loader that places every instance on the CPU. */
   public ModelLoader(Engines engines, ConfigCompleter completer, int intraOpThreads) {
+    this(engines, completer, intraOpThreads, InstancePlacer.cpuOnly());
+  }
+
+  public ModelLoader(
+      Engines engines, ConfigCompleter completer, int intraOpThreads, InstancePlacer placer) {
     this.engines = engines;
     this.parser = new ModelConfigParser();
     this.completer = completer;
     this.intraOpThreads = intraOpThreads;
+    this.placer = placer;
   }
 
   public Model load(ModelSource source) {
@@ -133,21 +141,25 @@ public final class ModelLoader {
           dir.resolve(
               config.defaultModelFilename().orElse(Platforms.defaultFilename(platform.get())));
       int threads = threadsPerInstance(config);
-      LoadSpec spec = new LoadSpec(name, number, file, config, Device.CPU, threads);
+      InstancePlacer.Placement placement =
+          placer.place(
+              name + " version " + number, config, engine::cudaUnavailableReason, fileSize(file));
       List<EngineSession> sessions = new ArrayList<>();
       try {
-        sessions.add(engine.load(spec));
+        for (Device device : placement.devices()) {
+          sessions.add(engine.load(new LoadSpec(name, number, file, config, device, threads)));
+        }
         ModelConfig complete =
             withLabels(
                 completer.complete(config, platform.get(), sessions.get(0).signature()),
                 dir.getParent());
-        while (sessions.size() < complete.instanceCount()) {
-          sessions.add(engine.load(spec));
+        if (!placement.groups().equals(complete.instanceGroups())) {
+          complete = complete.toBuilder().instanceGroups(placement.groups()).build();
         }
         ModelStatistics statistics = new ModelStatistics(name, number);
         Scheduler scheduler =
             Scheduler.create(complete, sessions, statistics, "model-" + name + "-v" + number);
-        return ModelVersion.ready(name, number, complete, scheduler, statistics);
+        return ModelVersion.ready(name, number, complete, scheduler, statistics, placement.note());
       } catch (RuntimeException e) {
         sessions.forEach(EngineSession::close);
         throw e;
@@ -157,6 +169,14 @@ public final class ModelLoader {
     } catch (RuntimeException | LinkageError e) {
       log.warn("Unexpected failure loading {} version {}", name, number, e);
       return ModelVersion.unavailable(name, number, "unexpected load failure: " + e);
+    }
+  }
+
+  private static long fileSize(Path file) {
+    try {
+      return java.nio.file.Files.size(file);
+    } catch (java.io.IOException e) {
+      return 0; // the engine reports the missing file
     }
   }
 

@@ -43,11 +43,25 @@ public final class ModelVersion implements AutoCloseable {
       ModelConfig config,
       Scheduler scheduler,
       ModelStatistics statistics) {
+    return ready(modelName, version, config, scheduler, statistics, "");
+  }
+
+  /**
+   * @param note what the index says of a READY version, such as where it runs after a GPU fallback;
+   *     usually empty
+   */
+  public static ModelVersion ready(
+      String modelName,
+      long version,
+      ModelConfig config,
+      Scheduler scheduler,
+      ModelStatistics statistics,
+      String note) {
     return new ModelVersion(
         modelName,
         version,
         ModelState.READY,
-        "",
+        Objects.requireNonNull(note, "note"),
         Objects.requireNonNull(config, "config"),
         Objects.requireNonNull(scheduler, "scheduler"),
         statistics);

@@ -123,6 +123,17 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyTheDevicePackageTouchesTheCudaDriverAndNvml() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("..runtime.device..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("jcuda..", "com.sun.jna..")
+        .check(RUNTIME);
+  }
+
+  @Test
   void runtimeKnowsNoWebOrRpcStack() {
     noClasses()
         .should()

@@ -118,13 +118,20 @@ class SchedulerConfigTest {
     }
 
     @Test
-    void instanceGroupNeedsAPositiveCountAndACpuKind() {
+    void instanceGroupNeedsAPositiveCountAndAKnownKind() {
       assertThatThrownBy(() -> new InstanceGroup(0, InstanceGroup.KIND_CPU))
           .isInstanceOf(ModelConfigException.class)
           .hasMessageContaining("count");
-      assertThatThrownBy(() -> new InstanceGroup(1, "KIND_GPU"))
+      assertThatThrownBy(() -> new InstanceGroup(1, "KIND_TPU"))
           .isInstanceOf(ModelConfigException.class)
+          .hasMessageContaining("KIND_TPU")
           .hasMessageContaining("KIND_GPU");
+      assertThatThrownBy(() -> new InstanceGroup(1, InstanceGroup.KIND_CPU, List.of(0)))
+          .isInstanceOf(ModelConfigException.class)
+          .hasMessageContaining("KIND_CPU");
+      assertThatThrownBy(() -> new InstanceGroup(1, InstanceGroup.KIND_GPU, List.of(-1)))
+          .isInstanceOf(ModelConfigException.class)
+          .hasMessageContaining("-1");
     }
 
     @Test
@@ -217,6 +224,16 @@ class SchedulerConfigTest {
     }
 
     @Test
+    void gpuGroupsAreReadWithTheirGpus() {
+      assertThat(
+              yaml("instance_group: [{count: 2, kind: KIND_GPU, gpus: [0, 1]}, {kind: KIND_GPU}]\n")
+                  .instanceGroups())
+          .containsExactly(
+              new InstanceGroup(2, InstanceGroup.KIND_GPU, List.of(0, 1)),
+              new InstanceGroup(1, InstanceGroup.KIND_GPU));
+    }
+
+    @Test
     void readsInstanceGroupsAndParameters() {
       ModelConfig config =
           yaml(
@@ -267,7 +284,7 @@ class SchedulerConfigTest {
                           + "dynamic_batching: {default_queue_policy: {timeout_action: DROP}}\n"))
           .isInstanceOf(ModelConfigException.class)
           .hasMessageContaining("timeout_action 'DROP'");
-      assertThatThrownBy(() -> yaml("instance_group: [{count: 1, kind: KIND_GPU}]\n"))
+      assertThatThrownBy(() -> yaml("instance_group: [{count: 1, kind: KIND_TPU}]\n"))
           .isInstanceOf(ModelConfigException.class)
           .hasMessageContaining("instance_group[0]");
     }

@@ -3,10 +3,13 @@ package org.modelserver.server.config;
 import java.time.Duration;
 import java.util.List;
 import org.modelserver.runtime.config.ConfigCompleter;
+import org.modelserver.runtime.device.CudaInventory;
+import org.modelserver.runtime.device.DeviceInventory;
 import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
 import org.modelserver.runtime.engine.torch.TorchEngine;
 import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.registry.InstancePlacer;
 import org.modelserver.runtime.registry.ModelLoader;
 import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.registry.ModelRegistry;
@@ -32,10 +35,20 @@ public class RuntimeConfiguration {
     return new ModelRepository(options.modelRepository());
   }
 
+  /** The CUDA devices of this host, asked once at start; empty (with the reason) without one. */
   @Bean
-  ModelLoader modelLoader(Engines engines, ServerOptions options) {
+  DeviceInventory deviceInventory() {
+    return CudaInventory.discover();
+  }
+
+  @Bean
+  ModelLoader modelLoader(
+      Engines engines, ServerOptions options, DeviceInventory devices, GpuOptions gpu) {
     return new ModelLoader(
-        engines, new ConfigCompleter(options.defaultMaxBatchSize()), options.intraOpThreads());
+        engines,
+        new ConfigCompleter(options.defaultMaxBatchSize()),
+        options.intraOpThreads(),
+        new InstancePlacer(devices, gpu.fallbackPolicy(), gpu.memoryReserve().toBytes()));
   }
 
   @Bean(destroyMethod = "close")

@@ -1,5 +1,7 @@
 package org.modelserver.server.config;
 
+import org.modelserver.runtime.device.DeviceInventory;
+import org.modelserver.runtime.device.Gpu;
 import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
@@ -17,14 +19,28 @@ class StartupReport {
 
   private final ModelRegistry registry;
   private final ModelRepository repository;
+  private final DeviceInventory devices;
 
-  StartupReport(ModelRegistry registry, ModelRepository repository) {
+  StartupReport(ModelRegistry registry, ModelRepository repository, DeviceInventory devices) {
     this.registry = registry;
     this.repository = repository;
+    this.devices = devices;
   }
 
   @EventListener
   void onStarted(WebServerInitializedEvent event) {
+    if (devices.gpus().isEmpty()) {
+      log.info("GPUs: none ({})", devices.unavailableReason());
+    }
+    for (Gpu gpu : devices.gpus()) {
+      log.info(
+          "GPU {}: {} ({}, compute capability {}, {} MiB)",
+          gpu.device(),
+          gpu.name(),
+          gpu.uuid(),
+          gpu.computeCapability(),
+          gpu.totalMemoryBytes() >> 20);
+    }
     log.info("Model repository {}", repository.root());
     for (Model model : registry.models()) {
       if (model.versions().isEmpty()) {
@@ -32,7 +48,11 @@ class StartupReport {
       }
       for (ModelVersion version : model.versions().values()) {
         if (version.isReady()) {
-          log.info("  model {} version {}: READY", model.name(), version.version());
+          log.info(
+              "  model {} version {}: READY{}",
+              model.name(),
+              version.version(),
+              version.reason().isEmpty() ? "" : " (" + version.reason() + ")");
         } else {
           log.warn(
               "  model {} version {}: UNAVAILABLE ({})",

@@ -106,7 +106,8 @@ final class GrpcViews {
       proto.addInstanceGroup(
           org.modelserver.grpc.v2.ModelInstanceGroup.newBuilder()
               .setCount(group.count())
-              .setKind(org.modelserver.grpc.v2.ModelInstanceGroup.Kind.valueOf(group.kind())));
+              .setKind(org.modelserver.grpc.v2.ModelInstanceGroup.Kind.valueOf(group.kind()))
+              .addAllGpus(group.gpus()));
     }
     config
         .parameters()

@@ -1,6 +1,7 @@
 package org.modelserver.server.metrics;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.modelserver.runtime.device.DeviceInventory;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -9,7 +10,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Prometheus metrics at {@code /metrics} (text format 0.0.4): Triton's per-model inference metrics,
- * then the JVM and process metrics of Micrometer.
+ * Triton's GPU metrics when the host has GPUs, then the JVM and process metrics of Micrometer.
  */
 @RestController
 class MetricsController {
@@ -18,16 +19,20 @@ class MetricsController {
 
   private final ModelRegistry models;
   private final PrometheusMeterRegistry prometheus;
+  private final DeviceInventory devices;
 
-  MetricsController(ModelRegistry models, PrometheusMeterRegistry prometheus) {
+  MetricsController(
+      ModelRegistry models, PrometheusMeterRegistry prometheus, DeviceInventory devices) {
     this.models = models;
     this.prometheus = prometheus;
+    this.devices = devices;
   }
 
   @GetMapping("/metrics")
   ResponseEntity<String> metrics() {
     StringBuilder out = new StringBuilder(16 * 1024);
     TritonMetrics.write(TritonMetrics.readyVersions(models.models()), out);
+    GpuMetrics.write(devices, out);
     out.append(prometheus.scrape());
     return ResponseEntity.ok().contentType(TEXT_004).body(out.toString());
   }

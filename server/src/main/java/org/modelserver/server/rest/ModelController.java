@@ -77,7 +77,12 @@ class ModelController {
       body.put(
           "instance_group",
           config.instanceGroups().stream()
-              .map(group -> Map.of("count", group.count(), "kind", group.kind()))
+              .map(
+                  group ->
+                      group.gpus().isEmpty()
+                          ? Map.of("count", group.count(), "kind", group.kind())
+                          : Map.of(
+                              "count", group.count(), "kind", group.kind(), "gpus", group.gpus()))
               .toList());
     }
     if (!config.parameters().isEmpty()) {

@@ -4,12 +4,14 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.MultipartConfigElement;
 import java.time.Clock;
 import org.modelserver.runtime.config.Platforms;
+import org.modelserver.runtime.device.DeviceInventory;
 import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.torch.TorchEngine;
 import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.train.job.JobPlanner;
+import org.modelserver.runtime.train.job.TrainingDevices;
 import org.modelserver.runtime.train.job.TrainingJobs;
 import org.modelserver.runtime.train.torch.FineTuner;
 import org.modelserver.server.config.ServerOptions;
@@ -24,18 +26,31 @@ public class TrainingConfiguration {
 
   @Bean
   FineTuner fineTuner(Engines engines) {
-    return new FineTuner(
-        engines
-            .forPlatform(Platforms.TORCH)
-            .filter(TorchEngine.class::isInstance)
-            .map(TorchEngine.class::cast)
-            .orElseThrow(() -> new IllegalStateException("no libtorch engine is configured")));
+    return new FineTuner(torch(engines));
   }
 
+  private static TorchEngine torch(Engines engines) {
+    return engines
+        .forPlatform(Platforms.TORCH)
+        .filter(TorchEngine.class::isInstance)
+        .map(TorchEngine.class::cast)
+        .orElseThrow(() -> new IllegalStateException("no libtorch engine is configured"));
+  }
+
+  /** Jobs train where their {@code device} asks: a GPU libtorch can use, or the CPU. */
   @Bean
   JobPlanner jobPlanner(
-      ModelRegistry registry, ModelRepository repository, TrainingOptions options) {
-    return new JobPlanner(registry, repository.root(), options.dataDir());
+      ModelRegistry registry,
+      ModelRepository repository,
+      TrainingOptions options,
+      Engines engines,
+      DeviceInventory devices) {
+    TorchEngine torch = torch(engines);
+    return new JobPlanner(
+        registry,
+        repository.root(),
+        options.dataDir(),
+        TrainingDevices.of(devices, torch::cudaUnavailableReason));
   }
 
   /** Reads the job records (failing those a stopped server left running), then takes jobs. */

@@ -103,6 +103,8 @@ class TrainingJobsApiTest {
     assertThat(job.get("settings").get("loss").stringValue()).isEqualTo("mse");
     assertThat(job.get("settings").get("optimizer").get("type").stringValue()).isEqualTo("sgd");
     assertThat(job.get("settings").has("dataset")).isFalse();
+    // auto, as it was chosen: no GPU on test hosts, or one libtorch's CPU natives cannot use.
+    assertThat(job.get("settings").get("device").stringValue()).isEqualTo("cpu");
     assertThat(job.get("dataset").get("source").stringValue()).isEqualTo("inline");
     assertThat(job.get("dataset").get("samples").intValue()).isEqualTo(100);
     assertThat(job.get("dataset").get("bytes").longValue())

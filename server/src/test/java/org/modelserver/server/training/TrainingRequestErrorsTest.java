@@ -89,6 +89,8 @@ class TrainingRequestErrorsTest {
           unknown promote      | "promote": "maybe"                   | 'promote' is 'maybe'
           if_better alone      | "promote": "if_better"               | set validation_split above 0
           unknown output       | "output": "z"                        | 'output' is 'z'
+          unknown device       | "device": "tpu"                      | expected "auto", "cpu" or "cuda:N"
+          GPU without one      | "device": "cuda:7"                   | 'device' is 'cuda:7', but
           """)
   void badSettingsAre400(String what, String field, String message) {
     String body =

@@ -3,12 +3,14 @@ package org.modelserver.runtime.engine.onnx;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.modelserver.runtime.config.Platforms;
 import org.modelserver.runtime.device.Device;
 import org.modelserver.runtime.engine.Engine;
@@ -16,7 +18,7 @@ import org.modelserver.runtime.engine.EngineSession;
 import org.modelserver.runtime.engine.LoadSpec;
 import org.modelserver.runtime.engine.ModelLoadException;
 
-/** Loads {@code .onnx} files into ONNX Runtime sessions on the CPU. */
+/** Loads {@code .onnx} files into ONNX Runtime sessions, on the CPU or with the CUDA provider. */
 public final class OnnxEngine implements Engine {
   /** Measured here: 3,975 bytes work, 3,990 crash; keep a margin. */
   static final int MAX_COMMAND_LINE_BYTES = 3800;
@@ -66,10 +68,32 @@ public final class OnnxEngine implements Engine {
   }
 
   @Override
+  public Optional<String> cudaUnavailableReason() {
+    try {
+      if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+        return Optional.empty();
+      }
+    } catch (RuntimeException | LinkageError e) {
+      return Optional.of("ONNX Runtime cannot list its execution providers: " + e);
+    }
+    return Optional.of(
+        "ONNX Runtime in this build has no CUDA execution provider (the CPU build; build the"
+            + " server with -Pgpu for onnxruntime_gpu)");
+  }
+
+  @Override
   public EngineSession load(LoadSpec spec) {
-    if (spec.device().kind() != Device.Kind.CPU) {
-      throw new ModelLoadException(
-          "ONNX Runtime in this build runs on the CPU only; device " + spec.device() + " asked");
+    if (spec.device().kind() == Device.Kind.GPU) {
+      cudaUnavailableReason()
+          .ifPresent(
+              reason -> {
+                throw new ModelLoadException(
+                    "ONNX Runtime in this build runs on the CPU only; device "
+                        + spec.device()
+                        + " asked ("
+                        + reason
+                        + ")");
+              });
     }
     if (!Files.isRegularFile(spec.modelFile())) {
       throw new ModelLoadException("model file " + spec.modelFile().getFileName() + " is missing");
@@ -84,6 +108,9 @@ public final class OnnxEngine implements Engine {
       // Idle sessions must not burn cores spinning while waiting for work.
       options.addConfigEntry("session.intra_op.allow_spinning", "0");
       options.setLoggerId(spec.describe());
+      if (spec.device().kind() == Device.Kind.GPU) {
+        OnnxCuda.configure(options, spec);
+      }
       session = environment.createSession(spec.modelFile().toString(), options);
       return new OnnxSession(environment, session, OnnxSignatures.read(session));
     } catch (OrtException e) {

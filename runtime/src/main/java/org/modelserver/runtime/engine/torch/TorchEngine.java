@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.modelserver.runtime.config.Platforms;
 import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.device.Device;
@@ -96,11 +97,37 @@ public final class TorchEngine implements Engine {
     }
   }
 
+  /**
+   * libtorch can use CUDA when its natives are a CUDA build (the GPU image points DJL at one with
+   * {@code PYTORCH_LIBRARY_PATH}); the CPU natives from Maven Central cannot.
+   */
+  @Override
+  public Optional<String> cudaUnavailableReason() {
+    try {
+      if (start().getGpuCount() > 0) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          "libtorch in this build has no CUDA (the CPU natives from Maven Central; the GPU image"
+              + " provides a CUDA libtorch through PYTORCH_LIBRARY_PATH)");
+    } catch (ModelLoadException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
+
   @Override
   public EngineSession load(LoadSpec spec) {
-    if (spec.device().kind() != Device.Kind.CPU) {
-      throw new ModelLoadException(
-          "libtorch in this build runs on the CPU only; device " + spec.device() + " asked");
+    if (spec.device().kind() == Device.Kind.GPU) {
+      cudaUnavailableReason()
+          .ifPresent(
+              reason -> {
+                throw new ModelLoadException(
+                    "libtorch in this build runs on the CPU only; device "
+                        + spec.device()
+                        + " asked ("
+                        + reason
+                        + ")");
+              });
     }
     if (!Files.isRegularFile(spec.modelFile())) {
       throw new ModelLoadException("model file " + spec.modelFile().getFileName() + " is missing");
@@ -125,7 +152,13 @@ public final class TorchEngine implements Engine {
       }
     }
     ai.djl.engine.Engine engine = start();
-    Model model = Model.newInstance(spec.describe(), ai.djl.Device.cpu(), engine.getEngineName());
+    ai.djl.Device device =
+        spec.device().kind() == Device.Kind.GPU
+            ? ai.djl.Device.gpu(spec.device().index())
+            : ai.djl.Device.cpu();
+    // The model and the tensors its manager creates live on the device: a batch's inputs are
+    // copied there once, and its outputs come back once.
+    Model model = Model.newInstance(spec.describe(), device, engine.getEngineName());
     try {
       String file = spec.modelFile().getFileName().toString();
       String name = file.endsWith(".pt") ? file.substring(0, file.length() - 3) : file;

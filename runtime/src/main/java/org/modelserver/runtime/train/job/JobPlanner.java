@@ -29,14 +29,22 @@ public final class JobPlanner {
   private final ModelRegistry registry;
   private final Path repositoryRoot;
   private final Path dataDir;
+  private final TrainingDevices devices;
 
   /**
    * @param dataDir the folder {@code dataset.path} is resolved in
    */
+  /** A planner whose jobs train on the CPU ({@code device: cuda:N} is refused). */
   public JobPlanner(ModelRegistry registry, Path repositoryRoot, Path dataDir) {
+    this(registry, repositoryRoot, dataDir, TrainingDevices.cpuOnly());
+  }
+
+  public JobPlanner(
+      ModelRegistry registry, Path repositoryRoot, Path dataDir, TrainingDevices devices) {
     this.registry = registry;
     this.repositoryRoot = repositoryRoot.toAbsolutePath().normalize();
     this.dataDir = dataDir;
+    this.devices = devices;
   }
 
   /** A dataset sent as a file of a multipart request. */
@@ -114,6 +122,7 @@ public final class JobPlanner {
               ? new Origin(file.format(), "path", Optional.of(file.path()))
               : new Origin(source.format(), "inline", Optional.empty());
     }
+    spec = spec.withDevice(devices.choose(spec.device()));
     TrainingData data = TrainingData.parse(origin.format(), bytes, config, spec);
     // Fails now, not when the job runs, when the split leaves nothing to train on.
     data.split(spec.seed(), spec.validationSplit());

@@ -41,6 +41,7 @@ final class JobSettings {
     spec.freeze().forEach(freeze::add);
     node.put("output", spec.output());
     node.put("promote", spec.promote().configName());
+    node.put("device", spec.device());
     return node;
   }
 }

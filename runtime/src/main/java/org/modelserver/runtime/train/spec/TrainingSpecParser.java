@@ -29,7 +29,8 @@ final class TrainingSpecParser {
           "early_stopping",
           "freeze",
           "output",
-          "promote");
+          "promote",
+          "device");
   private static final Set<String> DATASET_FIELDS = Set.of("format", "data", "path");
   private static final Set<String> OPTIMIZER_FIELDS =
       Set.of("type", "lr", "momentum", "weight_decay");
@@ -72,6 +73,7 @@ final class TrainingSpecParser {
       throw ServingException.invalidArgument(
           "promote 'if_better' compares validation losses; set validation_split above 0");
     }
+    String device = device(body.get("device"));
     // Fails now, not after the data is read, when the model cannot be trained this way.
     SampleLayout.of(config, loss, output);
     return new TrainingSpec(
@@ -86,7 +88,19 @@ final class TrainingSpecParser {
         earlyStopping,
         freeze,
         output,
-        promote);
+        promote,
+        device);
+  }
+
+  private static String device(JsonNode node) {
+    if (node == null) {
+      return TrainingSpec.DEVICE_AUTO;
+    }
+    if (!node.isString() || !node.stringValue().matches("auto|cpu|cuda:(0|[1-9][0-9]{0,3})")) {
+      throw ServingException.invalidArgument(
+          "'device' is " + node + "; expected \"auto\", \"cpu\" or \"cuda:N\"");
+    }
+    return node.stringValue();
   }
 
   private static void checkFields(JsonNode object, String path, Set<String> known) {

@@ -129,6 +129,12 @@ public final class FineTuner {
       this.batches = new Batches(data);
     }
 
+    /** The job's device: the planner has turned {@code auto} into {@code cpu} or {@code cuda:N}. */
+    private Device device() {
+      int cuda = spec.cudaIndex();
+      return cuda < 0 ? Device.cpu() : Device.gpu(cuda);
+    }
+
     FineTuneResult execute(Path baseModelFile, Path outputModelFile) {
       ai.djl.engine.Engine djl = ai.djl.engine.Engine.getEngine("PyTorch");
       djl.setRandomSeed(Long.hashCode(spec.seed()));
@@ -136,7 +142,7 @@ public final class FineTuner {
         DefaultTrainingConfig settings =
             new DefaultTrainingConfig(new DjlLoss(spec.loss()))
                 .optOptimizer(DjlOptimizers.of(spec.optimizer()))
-                .optDevices(new Device[] {Device.cpu()});
+                .optDevices(new Device[] {device()});
         try (Trainer trainer = model.newTrainer(settings)) {
           // newTrainer turns gradients on for every parameter: freeze after it.
           Parameters parameters = freeze(model.getBlock());
@@ -149,7 +155,7 @@ public final class FineTuner {
     }
 
     private Model load(Path file) {
-      Model model = Model.newInstance("fine-tune", Device.cpu(), "PyTorch");
+      Model model = Model.newInstance("fine-tune", device(), "PyTorch");
       String name = file.getFileName().toString();
       String prefix = name.endsWith(".pt") ? name.substring(0, name.length() - 3) : name;
       try {

@@ -167,6 +167,16 @@ class OnnxEngineTest {
   }
 
   @Test
+  void theCpuBuildSaysWhyItCannotUseCuda() {
+    assertThat(ENGINE.cudaUnavailableReason())
+        .hasValueSatisfying(
+            reason -> assertThat(reason).contains("no CUDA execution provider").contains("-Pgpu"));
+    assertThatThrownBy(
+            () -> ENGINE.load(spec("m", TestRepos.modelFile("classifier", 1), Device.gpu(0))))
+        .hasMessageContaining("no CUDA execution provider");
+  }
+
+  @Test
   void intraOpThreadCountIsAccepted() {
     LoadSpec spec =
         new LoadSpec(

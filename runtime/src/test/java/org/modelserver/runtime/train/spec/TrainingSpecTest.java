@@ -57,6 +57,16 @@ class TrainingSpecTest {
     assertThat(spec.freeze()).isEmpty();
     assertThat(spec.output()).isEqualTo("y");
     assertThat(spec.promote()).isEqualTo(Promote.NEVER);
+    assertThat(spec.device()).isEqualTo("auto");
+  }
+
+  @Test
+  void theDeviceIsReadAndCanBeChosen() {
+    TrainingSpec spec = parse(", \"device\": \"cuda:1\"");
+    assertThat(spec.device()).isEqualTo("cuda:1");
+    assertThat(spec.cudaIndex()).isEqualTo(1);
+    assertThat(spec.withDevice("cpu").cudaIndex()).isEqualTo(-1);
+    assertThat(parse(", \"device\": \"cpu\"").device()).isEqualTo("cpu");
   }
 
   @Test
@@ -106,6 +116,8 @@ class TrainingSpecTest {
       value = {
         "unknown top-level field | , \"version\": 3 | unknown field 'version'",
         "unknown optimizer field | , \"optimizer\": {\"beta\": 1} | unknown field 'optimizer.beta'",
+        "unknown device | , \"device\": \"tpu:0\" | 'device' is \"tpu:0\"; expected \"auto\", \"cpu\" or \"cuda:N\"",
+        "device not a string | , \"device\": 0 | 'device' is 0",
         "unknown loss | , \"loss\": \"hinge\" | 'loss' is 'hinge'; expected one of mse, l1, bce",
         "loss not a string | , \"loss\": 3 | 'loss' must be a string",
         "unknown optimizer | , \"optimizer\": {\"type\": \"lbfgs\"} | 'optimizer.type' is 'lbfgs'",

@@ -24,6 +24,7 @@ public final class ModelConfig {
   private final VersionPolicy versionPolicy;
   private final DynamicBatching dynamicBatching;
   private final List<InstanceGroup> instanceGroups;
+  private final List<ExecutionAccelerator> gpuAccelerators;
   private final Map<String, String> parameters;
   private final Map<String, String> labelFiles;
   private final Map<String, List<String>> labels;
@@ -38,6 +39,7 @@ public final class ModelConfig {
     this.versionPolicy = builder.versionPolicy;
     this.dynamicBatching = builder.dynamicBatching;
     this.instanceGroups = List.copyOf(builder.instanceGroups);
+    this.gpuAccelerators = List.copyOf(builder.gpuAccelerators);
     this.parameters = Map.copyOf(builder.parameters);
     this.labelFiles = Map.copyOf(builder.labelFiles);
     this.labels = Map.copyOf(builder.labels);
@@ -57,6 +59,7 @@ public final class ModelConfig {
     builder.versionPolicy = versionPolicy;
     builder.dynamicBatching = dynamicBatching;
     builder.instanceGroups.addAll(instanceGroups);
+    builder.gpuAccelerators.addAll(gpuAccelerators);
     builder.parameters.putAll(parameters);
     builder.labelFiles.putAll(labelFiles);
     builder.labels.putAll(labels);
@@ -115,6 +118,11 @@ public final class ModelConfig {
     return Optional.ofNullable(dynamicBatching);
   }
 
+  /** Triton's {@code optimization.execution_accelerators.gpu_execution_accelerator}. */
+  public List<ExecutionAccelerator> gpuAccelerators() {
+    return gpuAccelerators;
+  }
+
   public List<InstanceGroup> instanceGroups() {
     return instanceGroups;
   }
@@ -152,6 +160,7 @@ public final class ModelConfig {
     private VersionPolicy versionPolicy = VersionPolicy.defaultPolicy();
     private DynamicBatching dynamicBatching;
     private final List<InstanceGroup> instanceGroups = new ArrayList<>();
+    private final List<ExecutionAccelerator> gpuAccelerators = new ArrayList<>();
     private final Map<String, String> parameters = new LinkedHashMap<>();
     private final Map<String, String> labelFiles = new LinkedHashMap<>();
     private final Map<String, List<String>> labels = new LinkedHashMap<>();
@@ -200,6 +209,12 @@ public final class ModelConfig {
     public Builder instanceGroups(List<InstanceGroup> values) {
       instanceGroups.clear();
       instanceGroups.addAll(values);
+      return this;
+    }
+
+    public Builder gpuAccelerators(List<ExecutionAccelerator> values) {
+      gpuAccelerators.clear();
+      gpuAccelerators.addAll(values);
       return this;
     }
 

@@ -42,6 +42,7 @@ public final class ModelConfigParser {
           "version_policy",
           "dynamic_batching",
           "instance_group",
+          "optimization",
           "parameters");
 
   /** Triton keys this server does not implement yet; named separately for a clearer message. */
@@ -49,7 +50,6 @@ public final class ModelConfigParser {
       Set.of(
           "sequence_batching",
           "ensemble_scheduling",
-          "optimization",
           "model_warmup",
           "response_cache",
           "model_transaction_policy",
@@ -164,6 +164,9 @@ public final class ModelConfigParser {
     }
     if (root.has("dynamic_batching")) {
       builder.dynamicBatching(SchedulingConfigParser.dynamicBatching(root.get("dynamic_batching")));
+    }
+    if (root.has("optimization")) {
+      builder.gpuAccelerators(SchedulingConfigParser.gpuAccelerators(root.get("optimization")));
     }
     if (root.has("instance_group")) {
       builder.instanceGroups(SchedulingConfigParser.instanceGroups(root.get("instance_group")));

@@ -155,4 +155,94 @@ final class SchedulingConfigParser {
     }
     return groups;
   }
+
+  /** Triton's {@code optimization} keys this server does not read yet. */
+  private static final Set<String> OPTIMIZATION_NOT_YET =
+      Set.of(
+          "graph",
+          "priority",
+          "cuda",
+          "input_pinned_memory",
+          "output_pinned_memory",
+          "gather_kernel_buffer_threshold",
+          "eager_batching");
+
+  /**
+   * Triton's {@code optimization: {execution_accelerators: {gpu_execution_accelerator: [{name:
+   * cuda, parameters: {key: value}}]}}}; the one accelerator known is {@code cuda}.
+   */
+  static List<ExecutionAccelerator> gpuAccelerators(JsonNode node) {
+    String where = "optimization";
+    if (node.isNull()) {
+      return List.of();
+    }
+    if (!node.isObject()) {
+      throw new ModelConfigException(where + " must be a mapping");
+    }
+    for (String key : node.propertyNames()) {
+      if (OPTIMIZATION_NOT_YET.contains(key)) {
+        throw new ModelConfigException(
+            "key '" + where + "." + key + "' is a Triton setting this server does not support yet");
+      }
+    }
+    checkKeys(node, Set.of("execution_accelerators"), where);
+    JsonNode accelerators = node.get("execution_accelerators");
+    if (accelerators == null || accelerators.isNull()) {
+      return List.of();
+    }
+    where += ".execution_accelerators";
+    if (!accelerators.isObject()) {
+      throw new ModelConfigException(where + " must be a mapping");
+    }
+    checkKeys(
+        accelerators, Set.of("gpu_execution_accelerator", "cpu_execution_accelerator"), where);
+    JsonNode cpu = accelerators.get("cpu_execution_accelerator");
+    if (cpu != null && !(cpu.isArray() && cpu.isEmpty())) {
+      throw new ModelConfigException(
+          where
+              + ".cpu_execution_accelerator is not supported: CPU instances run ONNX Runtime's"
+              + " default CPU provider");
+    }
+    JsonNode gpu = accelerators.get("gpu_execution_accelerator");
+    if (gpu == null) {
+      return List.of();
+    }
+    if (!gpu.isArray()) {
+      throw new ModelConfigException(where + ".gpu_execution_accelerator must be a list");
+    }
+    List<ExecutionAccelerator> list = new ArrayList<>();
+    for (int i = 0; i < gpu.size(); i++) {
+      JsonNode entry = gpu.get(i);
+      String at = where + ".gpu_execution_accelerator[" + i + "]";
+      if (!entry.isObject()) {
+        throw new ModelConfigException(at + " must be a mapping with name and parameters");
+      }
+      checkKeys(entry, Set.of("name", "parameters"), at);
+      String name = entry.has("name") ? text(entry.get("name"), at + ".name") : "";
+      if (!ExecutionAccelerator.CUDA.equals(name)) {
+        throw new ModelConfigException(
+            at
+                + ".name '"
+                + name
+                + "' is not supported; expected cuda (ONNX Runtime's CUDA provider)");
+      }
+      Map<String, String> parameters = new HashMap<>();
+      JsonNode values = entry.get("parameters");
+      if (values != null) {
+        if (!values.isObject()) {
+          throw new ModelConfigException(at + ".parameters must map option names to values");
+        }
+        for (Map.Entry<String, JsonNode> value : values.properties()) {
+          JsonNode v = value.getValue();
+          if (!v.isString() && !v.isNumber() && !v.isBoolean()) {
+            throw new ModelConfigException(
+                at + ".parameters." + value.getKey() + " must be a string, number or boolean");
+          }
+          parameters.put(value.getKey(), v.asString());
+        }
+      }
+      list.add(new ExecutionAccelerator(name, parameters));
+    }
+    return list;
+  }
 }

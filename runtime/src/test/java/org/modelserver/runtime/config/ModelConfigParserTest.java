@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Nested;
@@ -222,7 +223,6 @@ class ModelConfigParserTest {
           "ensemble_scheduling",
           "response_cache",
           "sequence_batching",
-          "optimization",
           "model_transaction_policy",
           "model_warmup"
         })
@@ -230,6 +230,37 @@ class ModelConfigParserTest {
       yamlFails(key + ": {}\n")
           .hasMessageContaining("'" + key + "'")
           .hasMessageContaining("does not support yet");
+    }
+
+    @Test
+    void tritonsCudaAcceleratorIsRead() {
+      ModelConfig config =
+          yaml(
+              """
+              optimization:
+                execution_accelerators:
+                  gpu_execution_accelerator:
+                    - name: cuda
+                      parameters: {cudnn_conv_algo_search: HEURISTIC, gpu_mem_limit: 1073741824}
+              """);
+      assertThat(config.gpuAccelerators())
+          .containsExactly(
+              new ExecutionAccelerator(
+                  "cuda",
+                  Map.of("cudnn_conv_algo_search", "HEURISTIC", "gpu_mem_limit", "1073741824")));
+    }
+
+    @Test
+    void otherAcceleratorsAndOptimizationsAreRefusedByName() {
+      yamlFails(
+              "optimization: {execution_accelerators: {gpu_execution_accelerator: [{name: tensorrt}]}}\n")
+          .hasMessageContaining("'tensorrt' is not supported; expected cuda");
+      yamlFails("optimization: {graph: {level: 1}}\n")
+          .hasMessageContaining("'optimization.graph'")
+          .hasMessageContaining("does not support yet");
+      yamlFails(
+              "optimization: {execution_accelerators: {cpu_execution_accelerator: [{name: openvino}]}}\n")
+          .hasMessageContaining("cpu_execution_accelerator is not supported");
     }
 
     @Test

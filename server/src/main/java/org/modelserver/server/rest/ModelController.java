@@ -85,6 +85,18 @@ class ModelController {
                               "count", group.count(), "kind", group.kind(), "gpus", group.gpus()))
               .toList());
     }
+    if (!config.gpuAccelerators().isEmpty()) {
+      List<Map<String, Object>> accelerators =
+          config.gpuAccelerators().stream()
+              .map(
+                  accelerator ->
+                      Map.<String, Object>of(
+                          "name", accelerator.name(), "parameters", accelerator.parameters()))
+              .toList();
+      body.put(
+          "optimization",
+          Map.of("execution_accelerators", Map.of("gpu_execution_accelerator", accelerators)));
+    }
     if (!config.parameters().isEmpty()) {
       Map<String, Object> parameters = new LinkedHashMap<>();
       config

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import java.util.List;
 import java.util.Map;
+import org.modelserver.runtime.config.ExecutionAccelerator;
 import org.modelserver.runtime.engine.LoadSpec;
 import org.modelserver.runtime.engine.ModelLoadException;
 
@@ -28,6 +29,12 @@ final class OnnxCuda {
         String value = parameters.get(key);
         if (value != null) {
           cuda.add(key, value);
+        }
+      }
+      // Triton's optimization.execution_accelerators: {name: cuda, parameters: {...}} wins.
+      for (ExecutionAccelerator accelerator : spec.config().gpuAccelerators()) {
+        for (Map.Entry<String, String> option : accelerator.parameters().entrySet()) {
+          cuda.add(option.getKey(), option.getValue());
         }
       }
       options.addCUDA(cuda);

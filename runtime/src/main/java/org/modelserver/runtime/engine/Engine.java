@@ -1,6 +1,7 @@
 package org.modelserver.runtime.engine;
 
 import java.util.Optional;
+import org.modelserver.runtime.device.Device;
 
 /**
  * An execution runtime for one model platform (ONNX Runtime, libtorch). It turns a model version's
@@ -23,6 +24,28 @@ public interface Engine extends AutoCloseable {
    */
   default Optional<String> cudaUnavailableReason() {
     return Optional.of("the " + platform() + " engine runs on the CPU only");
+  }
+
+  /**
+   * Refuses to load {@code spec} on a GPU when this engine cannot use CUDA here.
+   *
+   * @throws ModelLoadException naming the device and why
+   */
+  default void checkDevice(LoadSpec spec) {
+    if (spec.device().kind() != Device.Kind.GPU) {
+      return;
+    }
+    Optional<String> reason = cudaUnavailableReason();
+    if (reason.isPresent()) {
+      throw new ModelLoadException(
+          "this build runs "
+              + platform()
+              + " models on the CPU only; device "
+              + spec.device()
+              + " asked ("
+              + reason.get()
+              + ")");
+    }
   }
 
   /** Frees process-wide native resources. Sessions must be closed first. */

@@ -117,18 +117,7 @@ public final class TorchEngine implements Engine {
 
   @Override
   public EngineSession load(LoadSpec spec) {
-    if (spec.device().kind() == Device.Kind.GPU) {
-      cudaUnavailableReason()
-          .ifPresent(
-              reason -> {
-                throw new ModelLoadException(
-                    "libtorch in this build runs on the CPU only; device "
-                        + spec.device()
-                        + " asked ("
-                        + reason
-                        + ")");
-              });
-    }
+    checkDevice(spec);
     if (!Files.isRegularFile(spec.modelFile())) {
       throw new ModelLoadException("model file " + spec.modelFile().getFileName() + " is missing");
     }

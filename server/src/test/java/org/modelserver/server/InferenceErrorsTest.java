@@ -300,6 +300,17 @@ class InferenceErrorsTest {
   }
 
   @Test
+  void anUnknownModelIs404EvenWhenTheRequestIsAlsoMalformed() {
+    HttpTestClient.Reply malformed = http.post("/v2/models/nope/infer", "{\"inputs\": [");
+    assertThat(malformed.status()).isEqualTo(404);
+    assertThat(malformed.error()).contains("unknown model 'nope'");
+    HttpTestClient.Reply badVersion =
+        http.post("/v2/models/classifier/versions/3/infer", "{\"inputz\": []}");
+    assertThat(badVersion.status()).isEqualTo(404);
+    assertThat(badVersion.error()).contains("no version 3");
+  }
+
+  @Test
   void unknownVersionIs404() {
     HttpTestClient.Reply reply =
         http.post("/v2/models/classifier/versions/3/infer", features("[1,4]", "FP32", "[1,2,3,4]"));

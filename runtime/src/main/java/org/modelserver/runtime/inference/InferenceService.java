@@ -3,6 +3,7 @@ package org.modelserver.runtime.inference;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.batch.SchedulerDrainingException;
@@ -29,6 +30,14 @@ public final class InferenceService {
    * Runs a request. The future fails with a {@link ServingException} for anything the caller can
    * act on; it completes exactly once.
    */
+  /**
+   * Checks, before a transport decodes a request's tensors, that the model and version it names
+   * exist: an unknown one is NOT_FOUND whatever else is wrong with the request, as in Triton.
+   */
+  public void requireKnown(String model, Optional<Long> version) {
+    registry.requireKnown(model, version);
+  }
+
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
     return attempt(request, true);
   }

@@ -4,16 +4,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 
 /** The models this server knows, by name. Thread-safe; closing it closes every session. */
 public final class ModelRegistry implements AutoCloseable {
   private final Map<String, Model> models = new ConcurrentHashMap<>();
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+  /**
+   * Runs {@code listener} after every change of the registry (a model added, swapped or removed),
+   * on the thread that made it; for state that follows the models', such as a health service.
+   */
+  public void onChange(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  private void changed() {
+    listeners.forEach(Runnable::run);
+  }
 
   /** Adds or replaces a model; a replaced model's versions are closed. */
   public void put(Model model) {
     Model previous = models.put(model.name(), model);
+    changed();
     if (previous != null && previous != model) {
       previous.close();
     }
@@ -24,12 +39,16 @@ public final class ModelRegistry implements AutoCloseable {
    * replaced without closing it: the caller drains what the new model no longer uses.
    */
   public Optional<Model> swap(Model model) {
-    return Optional.ofNullable(models.put(model.name(), model));
+    Optional<Model> replaced = Optional.ofNullable(models.put(model.name(), model));
+    changed();
+    return replaced;
   }
 
   /** Forgets a model without closing it; the caller drains its versions. */
   public Optional<Model> remove(String name) {
-    return Optional.ofNullable(models.remove(name));
+    Optional<Model> removed = Optional.ofNullable(models.remove(name));
+    changed();
+    return removed;
   }
 
   public Optional<Model> find(String name) {
@@ -89,6 +108,28 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
+   * The model a request addresses, when the model and the version asked for (if any) are known,
+   * ready or not: Triton answers NOT_FOUND for them before looking at anything else in a request.
+   *
+   * @throws ServingException NOT_FOUND for an unknown model or version
+   */
+  public Model requireKnown(String modelName, Optional<Long> version) {
+    Model model =
+        find(modelName)
+            .orElseThrow(() -> ServingException.notFound("unknown model '" + modelName + "'"));
+    if (version.isPresent() && model.version(version.get()).isEmpty()) {
+      throw ServingException.notFound(
+          "model '"
+              + modelName
+              + "' has no version "
+              + version.get()
+              + "; loaded versions are "
+              + model.versions().keySet());
+    }
+    return model;
+  }
+
+  /**
    * The READY version a request addresses.
    *
    * @param version the version asked for, or empty for the model's default version
@@ -96,9 +137,7 @@ public final class ModelRegistry implements AutoCloseable {
    *     known but not ready
    */
   public ModelVersion resolve(String modelName, Optional<Long> version) {
-    Model model =
-        find(modelName)
-            .orElseThrow(() -> ServingException.notFound("unknown model '" + modelName + "'"));
+    Model model = requireKnown(modelName, version);
     if (version.isEmpty()) {
       return model
           .defaultVersion()
@@ -110,18 +149,7 @@ public final class ModelRegistry implements AutoCloseable {
                           + "' has no ready version: "
                           + model.unavailableReason()));
     }
-    ModelVersion found =
-        model
-            .version(version.get())
-            .orElseThrow(
-                () ->
-                    ServingException.notFound(
-                        "model '"
-                            + modelName
-                            + "' has no version "
-                            + version.get()
-                            + "; loaded versions are "
-                            + model.versions().keySet()));
+    ModelVersion found = model.version(version.get()).orElseThrow();
     if (!found.isReady()) {
       throw ServingException.unavailable(
           "model '"

@@ -13,6 +13,7 @@ import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.runtime.inference.InferenceService;
 import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.registry.ModelRegistry;
+import org.modelserver.server.ServerReadiness;
 import org.modelserver.server.security.ManagementAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +23,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * The gRPC server (Netty): {@code inference.GRPCInferenceService}, the standard {@code
- * grpc.health.v1.Health} service (SERVING when the server is ready, as {@code /v2/health/ready}
- * says) and server reflection. Started after the models are loaded and stopped before they close,
- * with the Spring context.
+ * grpc.health.v1.Health} service (SERVING while the server is ready, as {@code /v2/health/ready}
+ * says, updated on every model change) and server reflection. Started after the models are loaded
+ * and stopped before they close, with the Spring context.
  */
 @Component
 public class GrpcServer implements SmartLifecycle {
@@ -36,8 +37,11 @@ public class GrpcServer implements SmartLifecycle {
   private final String version;
   private final ManagementAccess access;
   private final ModelManager manager;
-  private HealthStatusManager health;
+  private final ServerReadiness readiness;
+  private final Object healthLock = new Object();
+  private volatile HealthStatusManager health;
   private volatile Server server;
+  private boolean followingModels;
 
   GrpcServer(
       GrpcOptions options,
@@ -45,7 +49,9 @@ public class GrpcServer implements SmartLifecycle {
       ModelRegistry registry,
       @Value("${modelserver.build-version:dev}") String version,
       ManagementAccess access,
-      ModelManager manager) {
+      ModelManager manager,
+      ServerReadiness readiness) {
+    this.readiness = readiness;
     this.access = access;
     this.manager = manager;
     this.options = options;
@@ -59,7 +65,7 @@ public class GrpcServer implements SmartLifecycle {
     if (server != null) {
       return;
     }
-    GrpcViews views = new GrpcViews(registry);
+    GrpcViews views = new GrpcViews(registry, readiness);
     health = new HealthStatusManager();
     InetSocketAddress address = new InetSocketAddress(options.address(), options.port());
     Server built =
@@ -87,14 +93,27 @@ public class GrpcServer implements SmartLifecycle {
           e);
     }
     server = built;
-    ServingStatus status = views.serverReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
-    health.setStatus(GRPCInferenceServiceGrpc.SERVICE_NAME, status);
+    readiness.grpcListening(true);
+    ServingStatus status = refreshHealth();
+    if (!followingModels) {
+      registry.onChange(this::refreshHealth);
+      followingModels = true;
+    }
     log.info(
         "KServe v2 gRPC API listening on {}:{} (health: {})",
         options.address(),
         built.getPort(),
         status);
+  }
+
+  /** {@code grpc.health.v1} follows the server's readiness: called on every registry change. */
+  private synchronized ServingStatus refreshHealth() {
+    ServingStatus status = readiness.isReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    if (server != null) {
+      health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+      health.setStatus(GRPCInferenceServiceGrpc.SERVICE_NAME, status);
+    }
+    return status;
   }
 
   /**
@@ -112,6 +131,7 @@ public class GrpcServer implements SmartLifecycle {
     if (running == null) {
       return;
     }
+    readiness.grpcListening(false);
     health.enterTerminalState();
     running.shutdown();
     try {

@@ -25,6 +25,7 @@ import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.runtime.stats.BatchStats;
 import org.modelserver.runtime.stats.Duration;
 import org.modelserver.runtime.stats.ModelStatistics;
+import org.modelserver.server.ServerReadiness;
 
 /**
  * The gRPC answers about models: metadata, readiness, configuration, statistics and the repository
@@ -33,9 +34,11 @@ import org.modelserver.runtime.stats.ModelStatistics;
  */
 final class GrpcViews {
   private final ModelRegistry registry;
+  private final ServerReadiness readiness;
 
-  GrpcViews(ModelRegistry registry) {
+  GrpcViews(ModelRegistry registry, ServerReadiness readiness) {
     this.registry = registry;
+    this.readiness = readiness;
   }
 
   /** NOT_FOUND for an unknown model or version, UNAVAILABLE for one that is not ready. */
@@ -67,7 +70,7 @@ final class GrpcViews {
    * Every model is READY in all its selected versions (the REST API's {@code /v2/health/ready}).
    */
   boolean serverReady() {
-    return registry.allReady();
+    return readiness.isReady();
   }
 
   /** The completed configuration, as {@code GET .../config} shows it. */

@@ -315,6 +315,10 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   /** Decodes and runs a request; a request that cannot be decoded gives a failed future. */
   private CompletableFuture<InferenceResponse> infer(ModelInferRequest request) {
     try {
+      // An unknown model or version is NOT_FOUND whatever else is wrong with the request.
+      inference.requireKnown(
+          InferRequestDecoder.modelName(request.getModelName(), "model_name"),
+          InferRequestDecoder.version(request.getModelVersion()));
       return inference.infer(InferRequestDecoder.decode(request));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);

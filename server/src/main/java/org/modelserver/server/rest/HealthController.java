@@ -3,9 +3,8 @@ package org.modelserver.server.rest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.modelserver.runtime.registry.Model;
-import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.server.ServerIdentity;
+import org.modelserver.server.ServerReadiness;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -19,12 +18,12 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class HealthController {
 
-  private final ModelRegistry registry;
+  private final ServerReadiness readiness;
   private final String version;
 
   HealthController(
-      ModelRegistry registry, @Value("${modelserver.build-version:dev}") String version) {
-    this.registry = registry;
+      ServerReadiness readiness, @Value("${modelserver.build-version:dev}") String version) {
+    this.readiness = readiness;
     this.version = version;
   }
 
@@ -35,18 +34,13 @@ class HealthController {
 
   @GetMapping("/v2/health/ready")
   ResponseEntity<Map<String, Object>> ready() {
-    List<Model> unready = registry.notReady();
-    if (unready.isEmpty()) {
+    List<String> reasons = readiness.notReadyReasons();
+    if (reasons.isEmpty()) {
       return ResponseEntity.ok(Map.of("ready", true));
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("ready", false);
-    body.put(
-        "error",
-        "models not ready: "
-            + String.join(
-                ", ",
-                unready.stream().map(m -> m.name() + " (" + m.unavailableReason() + ")").toList()));
+    body.put("error", String.join("; ", reasons));
     return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(body);
   }
 

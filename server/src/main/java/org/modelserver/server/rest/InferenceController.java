@@ -40,6 +40,8 @@ class InferenceController {
       @PathVariable(required = false) String version,
       HttpServletRequest http) {
     Optional<Long> number = Versions.parse(version);
+    // An unknown model or version is 404 whatever else is wrong with the request, as in Triton.
+    inference.requireKnown(model, number);
     int headerLength = headerLength(http.getHeader(HEADER_LENGTH));
     byte[] body = bodies.read(http);
     RestInferRequest request =

@@ -236,6 +236,19 @@ class GrpcApiTest {
   }
 
   @Test
+  void anUnknownModelIsNotFoundEvenWhenTheRequestIsAlsoMalformed() {
+    // No inputs at all would be INVALID_ARGUMENT for a known model.
+    ModelInferRequest empty = ModelInferRequest.newBuilder().setModelName("nope").build();
+    assertThat(failure(() -> grpc.stub().modelInfer(empty)).getCode())
+        .isEqualTo(Status.Code.NOT_FOUND);
+    ModelInferRequest noVersion =
+        ModelInferRequest.newBuilder().setModelName("classifier").setModelVersion("3").build();
+    Status status = failure(() -> grpc.stub().modelInfer(noVersion));
+    assertThat(status.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(status.getDescription()).contains("no version 3");
+  }
+
+  @Test
   void statisticsEqualRest() {
     grpc.stub().modelInfer(classifier("[1,4]", "1,2,3,4").toBuilder().setModelVersion("1").build());
     ModelStatisticsResponse all =

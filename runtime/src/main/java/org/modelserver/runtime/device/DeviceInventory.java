@@ -18,6 +18,11 @@ public interface DeviceInventory {
   /** The GPU's memory and load now; empty when it cannot be read (no NVML). */
   Optional<GpuUsage> usage(int index);
 
+  /** The inventory of code that places and trains on the CPU only and never asks the driver. */
+  static DeviceInventory notDiscovered() {
+    return none("no CUDA device: GPU discovery is off");
+  }
+
   /** An inventory with no GPU, for the reason given. */
   static DeviceInventory none(String reason) {
     return new DeviceInventory() {

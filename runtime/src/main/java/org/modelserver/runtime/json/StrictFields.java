@@ -1,6 +1,7 @@
 package org.modelserver.runtime.json;
 
 import java.util.Collection;
+import java.util.Optional;
 import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
 
@@ -40,26 +41,27 @@ public final class StrictFields {
    * @param path the object's path from the document root, empty at the root
    */
   public void check(JsonNode object, String path, Collection<String> allowed) {
-    if (object == null || object.isNull()) {
-      return;
-    }
-    for (String name : object.propertyNames()) {
-      if (!allowed.contains(name)) {
-        throw unknown(path.isEmpty() ? name : path + "." + name, "", allowed);
-      }
-    }
+    firstUnknown(object, allowed)
+        .ifPresent(
+            name -> {
+              throw unknown(path.isEmpty() ? name : path + "." + name, "", allowed);
+            });
   }
 
   /** Like {@link #check}, for an object named in words ({@code input 'features'}) in messages. */
   public void checkIn(JsonNode object, String context, Collection<String> allowed) {
+    firstUnknown(object, allowed)
+        .ifPresent(
+            name -> {
+              throw unknown(name, context, allowed);
+            });
+  }
+
+  private static Optional<String> firstUnknown(JsonNode object, Collection<String> allowed) {
     if (object == null || object.isNull()) {
-      return;
+      return Optional.empty();
     }
-    for (String name : object.propertyNames()) {
-      if (!allowed.contains(name)) {
-        throw unknown(name, context, allowed);
-      }
-    }
+    return object.propertyNames().stream().filter(name -> !allowed.contains(name)).findFirst();
   }
 
   /**

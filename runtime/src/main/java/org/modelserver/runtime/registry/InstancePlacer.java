@@ -81,8 +81,7 @@ public final class InstancePlacer {
 
   /** Every instance on the CPU, as a server without GPU support places them. */
   public static InstancePlacer cpuOnly() {
-    return new InstancePlacer(
-        DeviceInventory.none("no CUDA device: GPU discovery is off"), Fallback.FAIL, 0);
+    return new InstancePlacer(DeviceInventory.notDiscovered(), Fallback.FAIL, 0);
   }
 
   public DeviceInventory inventory() {
@@ -174,12 +173,7 @@ public final class InstancePlacer {
   /** Refuses the placement when a GPU's free memory minus the reserve cannot hold its instances. */
   private void checkMemory(
       String describe, ModelConfig config, List<Device> devices, long modelFileBytes) {
-    Map<Integer, Integer> perGpu = new TreeMap<>();
-    for (Device device : devices) {
-      if (device.kind() == Device.Kind.GPU) {
-        perGpu.merge(device.index(), 1, Integer::sum);
-      }
-    }
+    Map<Integer, Integer> perGpu = instancesPerGpu(devices);
     if (perGpu.isEmpty()) {
       return;
     }
@@ -238,15 +232,8 @@ public final class InstancePlacer {
 
   /** The instance groups that say where the instances really run. */
   private static List<InstanceGroup> asPlaced(List<Device> devices) {
-    int cpu = 0;
-    Map<Integer, Integer> perGpu = new TreeMap<>();
-    for (Device device : devices) {
-      if (device.kind() == Device.Kind.CPU) {
-        cpu++;
-      } else {
-        perGpu.merge(device.index(), 1, Integer::sum);
-      }
-    }
+    int cpu = (int) devices.stream().filter(device -> device.kind() == Device.Kind.CPU).count();
+    Map<Integer, Integer> perGpu = instancesPerGpu(devices);
     List<InstanceGroup> groups = new ArrayList<>();
     if (cpu > 0) {
       groups.add(new InstanceGroup(cpu, InstanceGroup.KIND_CPU));
@@ -257,6 +244,17 @@ public final class InstancePlacer {
     gpusByCount.forEach(
         (count, gpus) -> groups.add(new InstanceGroup(count, InstanceGroup.KIND_GPU, gpus)));
     return groups;
+  }
+
+  /** How many instances each GPU gets, by index. */
+  private static Map<Integer, Integer> instancesPerGpu(List<Device> devices) {
+    Map<Integer, Integer> perGpu = new TreeMap<>();
+    for (Device device : devices) {
+      if (device.kind() == Device.Kind.GPU) {
+        perGpu.merge(device.index(), 1, Integer::sum);
+      }
+    }
+    return perGpu;
   }
 
   private static void addCopies(List<Device> devices, Device device, int count) {

@@ -2,15 +2,10 @@ package org.modelserver.server.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.modelserver.runtime.testsupport.TrainFixtures;
 import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.TestRepos;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -133,21 +128,8 @@ final class TrainingServer implements AutoCloseable {
 
   /** A version's parameters by name, read from its model.pt with DJL (libtorch runs here). */
   Map<String, float[]> parameters(String model, long version) {
-    Path file = repo.resolve(model).resolve(Long.toString(version)).resolve("model.pt");
-    try (Model loaded = Model.newInstance("inspect", Device.cpu(), "PyTorch")) {
-      loaded.load(file.getParent(), "model");
-      Map<String, float[]> values = new LinkedHashMap<>();
-      loaded
-          .getBlock()
-          .getParameters()
-          .values()
-          .forEach(p -> values.put(p.getName(), p.getArray().toFloatArray()));
-      return values;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (MalformedModelException e) {
-      throw new IllegalStateException(e);
-    }
+    return TrainFixtures.parameters(
+        repo.resolve(model).resolve(Long.toString(version)).resolve("model.pt"));
   }
 
   static void sleep(long millis) {

@@ -57,6 +57,6 @@ public interface TrainingDevices {
 
   /** Training on the CPU only: {@code auto} is the CPU, {@code cuda:N} is refused. */
   static TrainingDevices cpuOnly() {
-    return of(DeviceInventory.none("no CUDA device: GPU discovery is off"), Optional::empty);
+    return of(DeviceInventory.notDiscovered(), Optional::empty);
   }
 }

@@ -177,8 +177,10 @@ class InferenceErrorsTest {
 
   @Test
   void hugeShapeIsRejectedWithoutAllocating() {
+    // checked against the model's config before any tensor memory is reserved
     assertThat(badRequest(CLASSIFIER, features("[9223372036854775807,4]", "FP32", "[1,2,3,4]")))
-        .contains("needs");
+        .contains("batch size 9223372036854775807")
+        .contains("max_batch_size 32");
   }
 
   @Test
@@ -258,8 +260,9 @@ class InferenceErrorsTest {
 
   @Test
   void fp16CannotBeSentAsJson() {
+    // the model's own datatype is checked first, before the data is decoded
     assertThat(badRequest(CLASSIFIER, features("[1,4]", "FP16", "[1,2,3,4]")))
-        .contains("binary tensor data extension");
+        .contains("datatype FP16 but the model expects FP32");
   }
 
   @Test

@@ -18,6 +18,7 @@ final class BatchPicker {
   private final int maxBatch;
   private final int[] preferred;
   private final long delayNanos;
+  private final long maxBatchBytes;
 
   /**
    * @param batching whether requests are merged at all (else each executes alone)
@@ -25,6 +26,18 @@ final class BatchPicker {
    * @param policy the validated dynamic batching settings
    */
   BatchPicker(boolean batching, int maxBatch, DynamicBatching policy) {
+    this(batching, maxBatch, policy, MAX_BATCH_BYTES);
+  }
+
+  /** The most bytes of one input a batch may join: a direct buffer holds up to 2 GiB - 1. */
+  static final long MAX_BATCH_BYTES = Integer.MAX_VALUE - 8L;
+
+  /**
+   * @param maxBatchBytes the most input bytes one batch may join; a job that would pass it starts
+   *     the next batch instead
+   */
+  BatchPicker(boolean batching, int maxBatch, DynamicBatching policy, long maxBatchBytes) {
+    this.maxBatchBytes = maxBatchBytes;
     this.batching = batching;
     this.maxBatch = batching ? maxBatch : 1;
     this.preferred =
@@ -57,9 +70,20 @@ final class BatchPicker {
       return single;
     }
     LinkedHashMap<InferenceJob.ShapeKey, List<InferenceJob>> groups = new LinkedHashMap<>();
-    while (order.hasNext()) {
+    // The first group is tried first: once it holds a full batch, the jobs behind it cannot change
+    // the pick, so a deep queue is not scanned to its end.
+    List<InferenceJob> firstGroup = null;
+    long firstRows = 0;
+    while (order.hasNext() && firstRows < maxBatch) {
       InferenceJob job = order.next();
-      groups.computeIfAbsent(job.shapeKey, key -> new ArrayList<>()).add(job);
+      List<InferenceJob> group = groups.computeIfAbsent(job.shapeKey, key -> new ArrayList<>());
+      group.add(job);
+      if (firstGroup == null) {
+        firstGroup = group;
+      }
+      if (group == firstGroup) {
+        firstRows += job.rows;
+      }
     }
     for (List<InferenceJob> group : groups.values()) {
       List<InferenceJob> picked = pickFrom(group, now, flush);
@@ -78,14 +102,16 @@ final class BatchPicker {
     int[] prefixRows = new int[Math.min(group.size(), maxBatch) + 1];
     prefixRows[0] = rows;
     long oldestArrival = first.arrivalNanos;
+    long bytes = first.bytes;
     boolean full = rows >= maxBatch;
     for (int i = 1; i < group.size() && !full; i++) {
       InferenceJob next = group.get(i);
-      if (rows + next.rows > maxBatch) {
+      if (rows + next.rows > maxBatch || bytes + next.bytes > maxBatchBytes) {
         full = true;
         break;
       }
       rows += next.rows;
+      bytes += next.bytes;
       prefixRows[count++] = rows;
       oldestArrival = Math.min(oldestArrival, next.arrivalNanos);
       full = rows == maxBatch;

@@ -110,6 +110,13 @@ final class BatchRunner {
     }
   }
 
+  /** Records a job its caller cancelled before it ran; its future is already complete. */
+  void cancelled(InferenceJob job) {
+    stats.requestFailed(FailureReason.CANCELED, clock.nanoTime() - job.arrivalNanos);
+    // With preserve_ordering the jobs behind it must not wait for it.
+    complete(job, null, ServingException.cancelled("the caller cancelled the request"));
+  }
+
   /** Fails jobs that a REJECT queue policy timed out. */
   void reject(List<InferenceJob> expired, String model) {
     long now = clock.nanoTime();
@@ -118,15 +125,15 @@ final class BatchRunner {
       complete(
           job,
           null,
-          new ServingException(
-              ErrorKind.CAPACITY_EXCEEDED,
+          ServingException.overloaded(
               "request to model '"
                   + model
                   + "' timed out after waiting "
                   + (now - job.arrivalNanos) / 1000
                   + " µs in the queue (queue policy timeout "
                   + (job.deadlineNanos - job.arrivalNanos) / 1000
-                  + " µs)"));
+                  + " µs)",
+              JobQueues.RETRY_AFTER_FULL));
     }
   }
 

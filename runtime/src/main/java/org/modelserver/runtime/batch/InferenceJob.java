@@ -19,8 +19,12 @@ public final class InferenceJob {
   final long deadlineNanos;
   final ShapeKey shapeKey;
   final long sequence;
+  // The bytes of its input tensors: a batch never joins more than a buffer can hold.
+  final long bytes;
   final CompletableFuture<Map<String, Tensor>> future = new CompletableFuture<>();
   boolean delayed;
+  // Whether it waits in the queues; set and cleared under the scheduler's lock.
+  boolean queued;
   // Set under the scheduler's lock when preserve_ordering holds a finished job back.
   boolean finished;
   Map<String, Tensor> result;
@@ -45,6 +49,11 @@ public final class InferenceJob {
     this.deadlineNanos = deadline < arrivalNanos ? Long.MAX_VALUE : deadline;
     this.shapeKey = shapeKey;
     this.sequence = sequence;
+    long total = 0;
+    for (Tensor tensor : inputs.values()) {
+      total += tensor.byteSize();
+    }
+    this.bytes = total;
   }
 
   /** The non-batch dimensions of every input: only jobs with equal keys share an execution. */

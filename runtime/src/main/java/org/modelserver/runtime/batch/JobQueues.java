@@ -1,12 +1,14 @@
 package org.modelserver.runtime.batch;
 
-import java.util.ArrayDeque;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.TreeSet;
 import org.modelserver.runtime.config.DynamicBatching;
 import org.modelserver.runtime.config.QueuePolicy;
-import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.stats.FailureReason;
 import org.modelserver.runtime.stats.ModelStatistics;
@@ -15,16 +17,30 @@ import org.modelserver.runtime.stats.ModelStatistics;
  * The jobs waiting in one scheduler: a FIFO per priority level, then the jobs a DELAY queue policy
  * moved behind every other, with each level's queue policy applied. Not thread-safe: the scheduler
  * guards it with its lock.
+ *
+ * <p>Nothing the scheduler does under its lock is linear in the queue's length: adding, removing
+ * (for a batch or a cancellation), the earliest deadline and the oldest arrival are O(1) or O(log
+ * n), and expiring costs O(log n) per expired job.
  */
 final class JobQueues {
+  /** How long a caller refused by a full queue is told to wait before retrying. */
+  static final Duration RETRY_AFTER_FULL = Duration.ofSeconds(1);
+
+  private static final Comparator<InferenceJob> BY_DEADLINE =
+      Comparator.<InferenceJob>comparingLong(job -> job.deadlineNanos)
+          .thenComparingLong(job -> job.sequence);
+
   private final String model;
   private final DynamicBatching policy;
   private final ModelStatistics stats;
-  private final List<ArrayDeque<InferenceJob>> levels = new ArrayList<>();
-  private final ArrayDeque<InferenceJob> delayed = new ArrayDeque<>();
+  private final List<LinkedHashSet<InferenceJob>> levels = new ArrayList<>();
+  private final LinkedHashSet<InferenceJob> delayed = new LinkedHashSet<>();
+  // Every waiting job in admission order, which is also arrival order.
+  private final LinkedHashSet<InferenceJob> all = new LinkedHashSet<>();
+  // The jobs with a queue-policy deadline that have not timed out yet, earliest first.
+  private final TreeSet<InferenceJob> deadlines = new TreeSet<>(BY_DEADLINE);
   // Per level, including its jobs moved to the delayed queue: they count toward max_queue_size.
   private final int[] waitingPerLevel;
-  private int size;
 
   JobQueues(String model, DynamicBatching policy, ModelStatistics stats) {
     this.model = model;
@@ -32,7 +48,7 @@ final class JobQueues {
     this.stats = stats;
     int count = Math.max(1, policy.priorityLevels());
     for (int i = 0; i < count; i++) {
-      levels.add(new ArrayDeque<>());
+      levels.add(new LinkedHashSet<>());
     }
     this.waitingPerLevel = new int[count];
   }
@@ -69,6 +85,22 @@ final class JobQueues {
     return policy.queuePolicy(policy.priorityLevels() == 0 ? 0 : level);
   }
 
+  /** Whether a job at this level would be refused because its queue is full. */
+  boolean isFull(int level) {
+    int max = policyOf(level).maxQueueSize();
+    return max > 0 && waitingPerLevel[index(level)] >= max;
+  }
+
+  /** Whether any level's queue has room for one more job. */
+  boolean hasRoom() {
+    for (int i = 0; i < waitingPerLevel.length; i++) {
+      if (!isFull(policy.priorityLevels() == 0 ? 0 : i + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Appends a job to its level's queue.
    *
@@ -76,37 +108,39 @@ final class JobQueues {
    */
   void add(InferenceJob job) {
     int index = index(job.priorityLevel);
-    QueuePolicy queuePolicy = policyOf(job.priorityLevel);
-    int waiting = waitingPerLevel[index];
-    if (queuePolicy.maxQueueSize() > 0 && waiting >= queuePolicy.maxQueueSize()) {
+    if (isFull(job.priorityLevel)) {
       stats.requestFailed(FailureReason.REJECTED, 0);
-      throw new ServingException(
-          ErrorKind.CAPACITY_EXCEEDED,
+      throw ServingException.overloaded(
           "model '"
               + model
               + "' queue is full: "
-              + waiting
+              + waitingPerLevel[index]
               + " requests waiting"
               + (policy.priorityLevels() > 0 ? " at priority " + job.priorityLevel : "")
               + " (max_queue_size "
-              + queuePolicy.maxQueueSize()
-              + ")");
+              + policyOf(job.priorityLevel).maxQueueSize()
+              + "); retry later",
+          RETRY_AFTER_FULL);
     }
-    levels.get(index).addLast(job);
-    size++;
+    levels.get(index).add(job);
+    all.add(job);
+    if (job.deadlineNanos != Long.MAX_VALUE) {
+      deadlines.add(job);
+    }
     waitingPerLevel[index]++;
+    job.queued = true;
     stats.enqueued();
   }
 
   /** Jobs waiting, delayed ones included. */
   int size() {
-    return size;
+    return all.size();
   }
 
   /** Jobs in priority order, then arrival order; timed-out DELAY jobs last. */
   Iterator<InferenceJob> inOrder() {
     List<Iterator<InferenceJob>> parts = new ArrayList<>(levels.size() + 1);
-    for (ArrayDeque<InferenceJob> queue : levels) {
+    for (LinkedHashSet<InferenceJob> queue : levels) {
       if (!queue.isEmpty()) {
         parts.add(queue.iterator());
       }
@@ -133,11 +167,19 @@ final class JobQueues {
     };
   }
 
-  /** Takes a job out of the queues, for a batch. */
-  void remove(InferenceJob job) {
-    ArrayDeque<InferenceJob> queue = job.delayed ? delayed : levels.get(index(job.priorityLevel));
-    queue.remove(job);
+  /**
+   * Takes a job out of the queues, for a batch or because its caller cancelled it.
+   *
+   * @return whether it was still waiting
+   */
+  boolean remove(InferenceJob job) {
+    if (!job.queued) {
+      return false;
+    }
+    (job.delayed ? delayed : levels.get(index(job.priorityLevel))).remove(job);
+    deadlines.remove(job);
     left(job);
+    return true;
   }
 
   /**
@@ -148,21 +190,15 @@ final class JobQueues {
    */
   List<InferenceJob> expire(long now) {
     List<InferenceJob> rejected = new ArrayList<>();
-    for (ArrayDeque<InferenceJob> queue : levels) {
-      Iterator<InferenceJob> jobs = queue.iterator();
-      while (jobs.hasNext()) {
-        InferenceJob job = jobs.next();
-        if (job.deadlineNanos > now) {
-          continue;
-        }
-        jobs.remove();
-        if (policyOf(job.priorityLevel).timeoutAction() == QueuePolicy.TimeoutAction.DELAY) {
-          job.delayed = true;
-          delayed.addLast(job);
-        } else {
-          left(job);
-          rejected.add(job);
-        }
+    while (!deadlines.isEmpty() && deadlines.first().deadlineNanos <= now) {
+      InferenceJob job = deadlines.pollFirst();
+      levels.get(index(job.priorityLevel)).remove(job);
+      if (policyOf(job.priorityLevel).timeoutAction() == QueuePolicy.TimeoutAction.DELAY) {
+        job.delayed = true;
+        delayed.add(job);
+      } else {
+        left(job);
+        rejected.add(job);
       }
     }
     return rejected;
@@ -170,39 +206,32 @@ final class JobQueues {
 
   /** Empties the queues; returns every job they held. */
   List<InferenceJob> clear() {
-    List<InferenceJob> all = new ArrayList<>(size);
-    for (Iterator<InferenceJob> jobs = inOrder(); jobs.hasNext(); ) {
-      InferenceJob job = jobs.next();
-      all.add(job);
-      left(job);
+    List<InferenceJob> drained = new ArrayList<>(all);
+    for (InferenceJob job : drained) {
+      job.queued = false;
+      stats.dequeued();
     }
-    levels.forEach(ArrayDeque::clear);
+    levels.forEach(LinkedHashSet::clear);
     delayed.clear();
-    return all;
+    all.clear();
+    deadlines.clear();
+    java.util.Arrays.fill(waitingPerLevel, 0);
+    return drained;
   }
 
   /** The earliest queue-policy deadline of a job not yet timed out, or Long.MAX_VALUE. */
   long earliestDeadline() {
-    long earliest = Long.MAX_VALUE;
-    for (ArrayDeque<InferenceJob> queue : levels) {
-      for (InferenceJob job : queue) {
-        earliest = Math.min(earliest, job.deadlineNanos);
-      }
-    }
-    return earliest;
+    return deadlines.isEmpty() ? Long.MAX_VALUE : deadlines.first().deadlineNanos;
   }
 
   /** The arrival time of the oldest job, or Long.MAX_VALUE when none waits. */
   long oldestArrival() {
-    long oldest = Long.MAX_VALUE;
-    for (Iterator<InferenceJob> jobs = inOrder(); jobs.hasNext(); ) {
-      oldest = Math.min(oldest, jobs.next().arrivalNanos);
-    }
-    return oldest;
+    return all.isEmpty() ? Long.MAX_VALUE : all.iterator().next().arrivalNanos;
   }
 
   private void left(InferenceJob job) {
-    size--;
+    all.remove(job);
+    job.queued = false;
     waitingPerLevel[index(job.priorityLevel)]--;
     stats.dequeued();
   }

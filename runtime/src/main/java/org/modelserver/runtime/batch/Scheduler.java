@@ -3,6 +3,7 @@ package org.modelserver.runtime.batch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -76,11 +77,29 @@ public final class Scheduler implements AutoCloseable {
       ModelStatistics stats,
       SchedulerClock clock,
       Executor executor) {
+    this(config, instances, stats, clock, executor, 0);
+  }
+
+  /**
+   * @param defaultMaxQueueSize the queue size of a policy whose config leaves it unset, as for a
+   *     model without {@code dynamic_batching} (0: unbounded)
+   */
+  public Scheduler(
+      ModelConfig config,
+      List<EngineSession> instances,
+      ModelStatistics stats,
+      SchedulerClock clock,
+      Executor executor,
+      int defaultMaxQueueSize) {
     this.pool = new InstancePool(instances);
     this.model = config.name();
     this.config = config;
     boolean batching = config.batched() && config.dynamicBatching().isPresent();
-    DynamicBatching policy = config.dynamicBatching().orElse(DynamicBatching.defaults());
+    DynamicBatching policy =
+        config
+            .dynamicBatching()
+            .orElse(DynamicBatching.defaults())
+            .withDefaultQueueSize(defaultMaxQueueSize);
     if (batching) {
       policy.validate(config.maxBatch());
     }
@@ -97,11 +116,16 @@ public final class Scheduler implements AutoCloseable {
    * the scheduler's last instance is closed.
    */
   public static Scheduler create(
-      ModelConfig config, List<EngineSession> instances, ModelStatistics stats, String threadName) {
+      ModelConfig config,
+      List<EngineSession> instances,
+      ModelStatistics stats,
+      String threadName,
+      int defaultMaxQueueSize) {
     ExecutorService pool =
         Executors.newFixedThreadPool(instances.size(), DaemonThreads.numbered(threadName));
     Scheduler scheduler =
-        new Scheduler(config, instances, stats, SystemSchedulerClock.INSTANCE, pool);
+        new Scheduler(
+            config, instances, stats, SystemSchedulerClock.INSTANCE, pool, defaultMaxQueueSize);
     scheduler.pool.onClose(pool::shutdown);
     return scheduler;
   }
@@ -124,7 +148,8 @@ public final class Scheduler implements AutoCloseable {
    * @param timeoutMicros its {@code timeout} parameter in µs (0: none)
    * @return its outputs, or a {@link ServingException}: CAPACITY_EXCEEDED when a queue policy
    *     timeout rejects it, UNAVAILABLE when the scheduler is closed while it waits, or the
-   *     engine's error
+   *     engine's error. Cancelling this future takes the request out of the queue when it has not
+   *     started to run
    * @throws SchedulerDrainingException once {@link #drain()} or {@link #close()} has started
    * @throws ServingException CAPACITY_EXCEEDED when its queue is full, INVALID_ARGUMENT for a
    *     priority the model does not have
@@ -152,6 +177,14 @@ public final class Scheduler implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    InferenceJob admitted = job;
+    // A caller that gives up cancels the future: a job still waiting then leaves the queue unrun.
+    job.future.whenComplete(
+        (result, failure) -> {
+          if (failure instanceof CancellationException) {
+            withdraw(admitted);
+          }
+        });
     // The caller runs one batch itself; what that frees up goes to the executor.
     Batch mine = dispatch(work, true);
     if (mine != null) {
@@ -159,6 +192,34 @@ public final class Scheduler implements AutoCloseable {
       release(mine, false);
     }
     return job.future;
+  }
+
+  /**
+   * Whether some priority level's queue has room now; a hint for refusing early (before a body is
+   * read), not a promise: {@link #submit} decides atomically. A draining scheduler answers true so
+   * that its requests go on to the version replacing it.
+   */
+  public boolean hasRoom() {
+    lock.lock();
+    try {
+      return state != State.OPEN || queues.hasRoom();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Takes a cancelled job out of the queue if it has not started; a started one runs on. */
+  private void withdraw(InferenceJob job) {
+    boolean removed;
+    lock.lock();
+    try {
+      removed = queues.remove(job);
+    } finally {
+      lock.unlock();
+    }
+    if (removed) {
+      runner.cancelled(job);
+    }
   }
 
   /** A formed batch and the instance it will run on. */

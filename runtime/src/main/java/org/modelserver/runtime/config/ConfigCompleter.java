@@ -12,16 +12,33 @@ import org.modelserver.runtime.tensor.Shape;
  */
 public final class ConfigCompleter {
   private final int defaultMaxBatchSize;
+  private final int defaultMaxQueueSize;
+
+  /** A completer that leaves an unset {@code max_queue_size} unbounded. */
+  public ConfigCompleter(int defaultMaxBatchSize) {
+    this(defaultMaxBatchSize, 0);
+  }
 
   /**
    * @param defaultMaxBatchSize the {@code max_batch_size} given to a model whose config does not
    *     set one and whose every input and output has a dynamic first dimension
+   * @param defaultMaxQueueSize the {@code max_queue_size} of every queue policy whose config does
+   *     not set one (0: unbounded)
    */
-  public ConfigCompleter(int defaultMaxBatchSize) {
+  public ConfigCompleter(int defaultMaxBatchSize, int defaultMaxQueueSize) {
     if (defaultMaxBatchSize < 0) {
       throw new IllegalArgumentException("default max batch size must be 0 or more");
     }
+    if (defaultMaxQueueSize < 0) {
+      throw new IllegalArgumentException("default max queue size must be 0 or more");
+    }
     this.defaultMaxBatchSize = defaultMaxBatchSize;
+    this.defaultMaxQueueSize = defaultMaxQueueSize;
+  }
+
+  /** The queue size of a queue policy whose config sets none (0: unbounded). */
+  public int defaultMaxQueueSize() {
+    return defaultMaxQueueSize;
   }
 
   /**
@@ -31,6 +48,11 @@ public final class ConfigCompleter {
    */
   public ModelConfig complete(ModelConfig config, String platform, Optional<ModelSignature> model) {
     ModelConfig.Builder builder = config.toBuilder().platform(platform);
+    config
+        .dynamicBatching()
+        .ifPresent(
+            batching ->
+                builder.dynamicBatching(batching.withDefaultQueueSize(defaultMaxQueueSize)));
     if (model.isEmpty()) {
       if (config.inputs().isEmpty() || config.outputs().isEmpty()) {
         throw new ModelConfigException(

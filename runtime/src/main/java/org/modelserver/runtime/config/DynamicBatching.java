@@ -68,6 +68,21 @@ public record DynamicBatching(
     return new DynamicBatching(List.of(), 0, false, 0, 0, QueuePolicy.DEFAULT, Map.of());
   }
 
+  /** These settings with the server's default queue size wherever the config left it unset. */
+  public DynamicBatching withDefaultQueueSize(int defaultSize) {
+    Map<Integer, QueuePolicy> levels = new java.util.HashMap<>();
+    priorityQueuePolicies.forEach(
+        (level, policy) -> levels.put(level, policy.withDefaultQueueSize(defaultSize)));
+    return new DynamicBatching(
+        preferredBatchSizes,
+        maxQueueDelayMicros,
+        preserveOrdering,
+        priorityLevels,
+        defaultPriorityLevel,
+        defaultQueuePolicy.withDefaultQueueSize(defaultSize),
+        levels);
+  }
+
   /** The queue policy of a priority level (1-based; 0 when priorities are not used). */
   public QueuePolicy queuePolicy(int level) {
     return priorityQueuePolicies.getOrDefault(level, defaultQueuePolicy);

@@ -23,6 +23,7 @@ public final class ModelConfig {
   private final List<TensorSpec> outputs;
   private final VersionPolicy versionPolicy;
   private final DynamicBatching dynamicBatching;
+  private final Protection protection;
   private final List<InstanceGroup> instanceGroups;
   private final List<ExecutionAccelerator> gpuAccelerators;
   private final Map<String, String> parameters;
@@ -38,6 +39,7 @@ public final class ModelConfig {
     this.outputs = List.copyOf(builder.outputs);
     this.versionPolicy = builder.versionPolicy;
     this.dynamicBatching = builder.dynamicBatching;
+    this.protection = builder.protection;
     this.instanceGroups = List.copyOf(builder.instanceGroups);
     this.gpuAccelerators = List.copyOf(builder.gpuAccelerators);
     this.parameters = Map.copyOf(builder.parameters);
@@ -58,6 +60,7 @@ public final class ModelConfig {
     builder.outputs.addAll(outputs);
     builder.versionPolicy = versionPolicy;
     builder.dynamicBatching = dynamicBatching;
+    builder.protection = protection;
     builder.instanceGroups.addAll(instanceGroups);
     builder.gpuAccelerators.addAll(gpuAccelerators);
     builder.parameters.putAll(parameters);
@@ -114,6 +117,11 @@ public final class ModelConfig {
   }
 
   /** Triton's {@code dynamic_batching}; empty when requests execute one by one. */
+  /** The model's own {@code protection} section; unset fields take the server's defaults. */
+  public Protection protection() {
+    return protection;
+  }
+
   public Optional<DynamicBatching> dynamicBatching() {
     return Optional.ofNullable(dynamicBatching);
   }
@@ -159,6 +167,7 @@ public final class ModelConfig {
     private final List<TensorSpec> outputs = new ArrayList<>();
     private VersionPolicy versionPolicy = VersionPolicy.defaultPolicy();
     private DynamicBatching dynamicBatching;
+    private Protection protection = Protection.INHERIT;
     private final List<InstanceGroup> instanceGroups = new ArrayList<>();
     private final List<ExecutionAccelerator> gpuAccelerators = new ArrayList<>();
     private final Map<String, String> parameters = new LinkedHashMap<>();
@@ -198,6 +207,11 @@ public final class ModelConfig {
 
     public Builder versionPolicy(VersionPolicy value) {
       this.versionPolicy = Objects.requireNonNull(value, "versionPolicy");
+      return this;
+    }
+
+    public Builder protection(Protection value) {
+      this.protection = java.util.Objects.requireNonNull(value, "protection");
       return this;
     }
 

@@ -43,7 +43,8 @@ public final class ModelConfigParser {
           "dynamic_batching",
           "instance_group",
           "optimization",
-          "parameters");
+          "parameters",
+          "protection");
 
   /** Triton keys this server does not implement yet; named separately for a clearer message. */
   private static final Set<String> NOT_YET_SUPPORTED =
@@ -170,6 +171,9 @@ public final class ModelConfigParser {
     }
     if (root.has("instance_group")) {
       builder.instanceGroups(SchedulingConfigParser.instanceGroups(root.get("instance_group")));
+    }
+    if (root.has("protection")) {
+      builder.protection(Protection.parse(root.get("protection")));
     }
     if (root.has("parameters")) {
       builder.parameters(parameters(root.get("parameters")));

@@ -7,7 +7,9 @@ package org.modelserver.runtime.config;
  * @param timeoutAction what to do with a request that waited past its timeout
  * @param defaultTimeoutMicros the queue timeout of a request; 0 means none
  * @param allowTimeoutOverride whether a request's {@code timeout} parameter may lower it
- * @param maxQueueSize the most requests waiting at this level; 0 means unbounded
+ * @param maxQueueSize the most requests waiting at this level; 0 means unbounded (as in Triton, but
+ *     only when written out); {@link #UNSET} when the config does not say, which loading replaces
+ *     with the server's default ({@code --default-max-queue-size})
  */
 public record QueuePolicy(
     TimeoutAction timeoutAction,
@@ -23,15 +25,25 @@ public record QueuePolicy(
     DELAY
   }
 
-  public static final QueuePolicy DEFAULT = new QueuePolicy(TimeoutAction.REJECT, 0, false, 0);
+  /** A {@code max_queue_size} the config leaves to the server's default. */
+  public static final int UNSET = -1;
+
+  public static final QueuePolicy DEFAULT = new QueuePolicy(TimeoutAction.REJECT, 0, false, UNSET);
 
   public QueuePolicy {
     if (defaultTimeoutMicros < 0) {
       throw new ModelConfigException("default_timeout_microseconds must be 0 or more");
     }
-    if (maxQueueSize < 0) {
+    if (maxQueueSize < UNSET) {
       throw new ModelConfigException("max_queue_size must be 0 or more");
     }
+  }
+
+  /** This policy with the server's default queue size when its config left it unset. */
+  public QueuePolicy withDefaultQueueSize(int defaultSize) {
+    return maxQueueSize != UNSET
+        ? this
+        : new QueuePolicy(timeoutAction, defaultTimeoutMicros, allowTimeoutOverride, defaultSize);
   }
 
   /** The timeout of a request in nanoseconds (0: none), given the timeout it asked for in µs. */

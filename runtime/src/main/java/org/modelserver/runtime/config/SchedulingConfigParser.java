@@ -114,7 +114,7 @@ final class SchedulingConfigParser {
     }
     long timeout = optionalLong(node, "default_timeout_microseconds", where);
     boolean override = optionalBool(node, "allow_timeout_override", where);
-    int maxQueue = optionalInt(node, "max_queue_size", where, 0);
+    int maxQueue = optionalInt(node, "max_queue_size", where, QueuePolicy.UNSET);
     try {
       return new QueuePolicy(action, timeout, override, maxQueue);
     } catch (ModelConfigException e) {

@@ -17,8 +17,15 @@ public enum ErrorKind {
   UNAVAILABLE,
   /** The request is larger than a configured size limit. */
   TOO_LARGE,
-  /** The server is at capacity for now (a queue is full); retrying later may succeed. */
+  /**
+   * The server or the model is at capacity for now (a full queue or byte budget, an open circuit
+   * breaker, a full bulkhead); retrying later may succeed.
+   */
   CAPACITY_EXCEEDED,
+  /** This caller sent more requests than its rate limit allows; retrying later may succeed. */
+  RATE_LIMITED,
+  /** The caller cancelled the request or its deadline passed before it ran. */
+  CANCELLED,
   /** A genuine fault inside the server or an engine. */
   INTERNAL
 }

@@ -1,10 +1,14 @@
 package org.modelserver.runtime.inference;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import org.modelserver.runtime.admission.Guards;
+import org.modelserver.runtime.admission.ModelGuard;
 import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.batch.SchedulerDrainingException;
 import org.modelserver.runtime.config.ModelConfig;
@@ -21,15 +25,20 @@ import org.modelserver.runtime.tensor.Tensor;
  */
 public final class InferenceService {
   private final ModelRegistry registry;
+  private final Guards guards;
 
   public InferenceService(ModelRegistry registry) {
-    this.registry = registry;
+    this(registry, Guards.none());
   }
 
   /**
-   * Runs a request. The future fails with a {@link ServingException} for anything the caller can
-   * act on; it completes exactly once.
+   * @param guards the server-wide byte budget (each version carries its own guard)
    */
+  public InferenceService(ModelRegistry registry, Guards guards) {
+    this.registry = registry;
+    this.guards = guards;
+  }
+
   /**
    * Checks, before a transport decodes a request's tensors, that the model and version it names
    * exist: an unknown one is NOT_FOUND whatever else is wrong with the request, as in Triton.
@@ -38,20 +47,66 @@ public final class InferenceService {
     registry.requireKnown(model, version);
   }
 
+  /**
+   * Admits a request before its body is read or decoded, cheapest refusals first: an unknown model
+   * or version (NOT_FOUND), one not ready (UNAVAILABLE), the caller's rate limit (RATE_LIMITED),
+   * the version's circuit breaker and bulkhead, a full queue, and the byte budgets for the body
+   * (CAPACITY_EXCEEDED). The caller must close the admission; {@link #infer(Admission,
+   * InferenceRequest)} does so once the result is complete.
+   *
+   * @param caller who sends the request, for its rate limit: a token digest or client address
+   * @param bodyBytes the bytes the body holds or will hold (0 when unknown yet)
+   */
+  public Admission admit(String model, Optional<Long> version, String caller, long bodyBytes) {
+    ModelVersion resolved = registry.resolve(model, version);
+    ModelGuard guard = resolved.guard().orElseThrow();
+    ModelGuard.Permit permit = guard.admit(caller);
+    Admission admission = new Admission(resolved, permit, guards.serverBytes(), guard.bytes());
+    try {
+      Scheduler scheduler = resolved.scheduler().orElseThrow();
+      if (!scheduler.hasRoom()) {
+        throw ServingException.overloaded(
+            "model '" + model + "' queue is full; retry later", Duration.ofSeconds(1));
+      }
+      admission.reserve(bodyBytes);
+      return admission;
+    } catch (RuntimeException e) {
+      admission.close();
+      throw e;
+    }
+  }
+
+  /** Runs a request without a caller identity or byte accounting (tools and tests). */
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
-    return attempt(request, true);
+    Admission admission;
+    try {
+      admission = admit(request.modelName(), request.version(), "", 0);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return infer(admission, request);
+  }
+
+  /**
+   * Runs an admitted request. The future fails with a {@link ServingException} for anything the
+   * caller can act on; it completes exactly once, and then the admission is closed. Cancelling it
+   * takes the request out of its queue if it has not started to run.
+   */
+  public CompletableFuture<InferenceResponse> infer(Admission admission, InferenceRequest request) {
+    CompletableFuture<InferenceResponse> result = attempt(admission.version(), request, true);
+    result.whenComplete(
+        (response, failure) -> {
+          admission.finish(failure);
+          admission.close();
+        });
+    return result;
   }
 
   /**
    * @param mayRetry whether a refusal by a draining version is retried on the new default
    */
-  private CompletableFuture<InferenceResponse> attempt(InferenceRequest request, boolean mayRetry) {
-    ModelVersion version;
-    try {
-      version = registry.resolve(request.modelName(), request.version());
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+  private CompletableFuture<InferenceResponse> attempt(
+      ModelVersion version, InferenceRequest request, boolean mayRetry) {
     try {
       ModelConfig config = version.config().orElseThrow();
       Scheduler scheduler = version.scheduler().orElseThrow();
@@ -72,19 +127,38 @@ public final class InferenceService {
         }
       }
       RequestParameters parameters = RequestParameters.of(request.parameters());
-      return scheduler
-          .submit(request.inputs(), outputNames, parameters.priority(), parameters.timeoutMicros())
-          .thenApply(
-              outputs ->
+      CompletableFuture<Map<String, Tensor>> outputs =
+          scheduler.submit(
+              request.inputs(), outputNames, parameters.priority(), parameters.timeoutMicros());
+      CompletableFuture<InferenceResponse> response =
+          outputs.thenApply(
+              values ->
                   new InferenceResponse(
                       request.modelName(),
                       version.version(),
                       request.id(),
-                      classify(config, request, outputs)));
+                      classify(config, request, values)));
+      // Cancelling the caller's future withdraws the queued job.
+      response.whenComplete(
+          (ignored, failure) -> {
+            if (failure instanceof CancellationException) {
+              outputs.cancel(false);
+            }
+          });
+      return response;
     } catch (SchedulerDrainingException e) {
       // The version was swapped out between resolving and submitting, and refused at once:
       // nothing ran, so the request goes to the version that replaced it.
-      return mayRetry ? attempt(request, false) : CompletableFuture.failedFuture(e);
+      if (!mayRetry) {
+        return CompletableFuture.failedFuture(e);
+      }
+      ModelVersion next;
+      try {
+        next = registry.resolve(request.modelName(), request.version());
+      } catch (RuntimeException resolveFailure) {
+        return CompletableFuture.failedFuture(resolveFailure);
+      }
+      return attempt(next, request, false);
     } catch (ServingException e) {
       if (e.kind() == ErrorKind.INVALID_ARGUMENT) {
         version.statistics().requestFailed(FailureReason.OTHER, 0);

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.runtime.tensor.Tensor;
 
@@ -72,18 +73,37 @@ public final class RequestValidator {
     return outputs(config, request.outputs());
   }
 
+  /**
+   * Checks one input as a request declares it, before its data is decoded: the model must have an
+   * input of that name, datatype and shape.
+   */
+  public static void checkDeclared(ModelConfig config, String name, DataType type, long[] shape) {
+    TensorSpec spec =
+        config
+            .input(name)
+            .orElseThrow(
+                () ->
+                    ServingException.invalidArgument(
+                        "unknown input '"
+                            + name
+                            + "' for model '"
+                            + config.name()
+                            + "'; expected inputs "
+                            + names(config.inputs())));
+    checkInput(config, spec, type, shape);
+  }
+
   private static void checkInput(ModelConfig config, TensorSpec spec, Tensor tensor) {
+    checkInput(config, spec, tensor.dataType(), tensor.shape());
+  }
+
+  private static void checkInput(ModelConfig config, TensorSpec spec, DataType type, long[] shape) {
     String where = "input '" + spec.name() + "'";
-    if (tensor.dataType() != spec.dataType()) {
+    if (type != spec.dataType()) {
       throw ServingException.invalidArgument(
-          where
-              + " has datatype "
-              + tensor.dataType()
-              + " but the model expects "
-              + spec.dataType());
+          where + " has datatype " + type + " but the model expects " + spec.dataType());
     }
     long[] expected = spec.shape(config.batched());
-    long[] shape = tensor.shape();
     if (!Shape.matches(expected, shape)) {
       throw ServingException.invalidArgument(
           where

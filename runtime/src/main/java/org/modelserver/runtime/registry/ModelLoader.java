@@ -7,6 +7,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
+import org.modelserver.runtime.admission.Guards;
 import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.config.ConfigCompleter;
 import org.modelserver.runtime.config.ModelConfig;
@@ -36,6 +37,7 @@ public final class ModelLoader {
   private final ConfigCompleter completer;
   private final int intraOpThreads;
   private final InstancePlacer placer;
+  private final Guards guards;
 
   /** A loader that places every instance on the CPU. */
   public ModelLoader(Engines engines, ConfigCompleter completer, int intraOpThreads) {
@@ -44,6 +46,19 @@ public final class ModelLoader {
 
   public ModelLoader(
       Engines engines, ConfigCompleter completer, int intraOpThreads, InstancePlacer placer) {
+    this(engines, completer, intraOpThreads, placer, Guards.none());
+  }
+
+  /**
+   * @param guards makes each loaded version's protection from the server's defaults
+   */
+  public ModelLoader(
+      Engines engines,
+      ConfigCompleter completer,
+      int intraOpThreads,
+      InstancePlacer placer,
+      Guards guards) {
+    this.guards = guards;
     this.engines = engines;
     this.parser = new ModelConfigParser();
     this.completer = completer;
@@ -158,8 +173,20 @@ public final class ModelLoader {
         }
         ModelStatistics statistics = new ModelStatistics(name, number);
         Scheduler scheduler =
-            Scheduler.create(complete, sessions, statistics, "model-" + name + "-v" + number);
-        return ModelVersion.ready(name, number, complete, scheduler, statistics, placement.note());
+            Scheduler.create(
+                complete,
+                sessions,
+                statistics,
+                "model-" + name + "-v" + number,
+                completer.defaultMaxQueueSize());
+        return ModelVersion.ready(
+            name,
+            number,
+            complete,
+            scheduler,
+            statistics,
+            placement.note(),
+            guards.create(name, number, complete.protection()));
       } catch (RuntimeException e) {
         sessions.forEach(EngineSession::close);
         throw e;

@@ -84,6 +84,11 @@ public final class ModelRegistry implements AutoCloseable {
               version.isReady() && !model.problem().isEmpty()
                   ? "still serving; " + model.problem()
                   : version.reason();
+          // An open circuit breaker: READY (loaded) but refusing requests for now.
+          String refusal = version.guard().flatMap(guard -> guard.refusal()).orElse("");
+          if (!refusal.isEmpty()) {
+            reason = reason.isEmpty() ? refusal : reason + "; " + refusal;
+          }
           entries.add(
               new IndexEntry(
                   model.name(), Long.toString(version.version()), version.state(), reason));

@@ -2,6 +2,8 @@ package org.modelserver.runtime.registry;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.modelserver.runtime.admission.Guards;
+import org.modelserver.runtime.admission.ModelGuard;
 import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.engine.EngineSession;
@@ -19,6 +21,7 @@ public final class ModelVersion implements AutoCloseable {
   private final ModelConfig config;
   private final Scheduler scheduler;
   private final ModelStatistics statistics;
+  private final ModelGuard guard;
 
   private ModelVersion(
       String modelName,
@@ -27,8 +30,10 @@ public final class ModelVersion implements AutoCloseable {
       String reason,
       ModelConfig config,
       Scheduler scheduler,
-      ModelStatistics statistics) {
+      ModelStatistics statistics,
+      ModelGuard guard) {
     this.modelName = Objects.requireNonNull(modelName, "modelName");
+    this.guard = guard;
     this.version = version;
     this.state = state;
     this.reason = reason;
@@ -57,6 +62,27 @@ public final class ModelVersion implements AutoCloseable {
       Scheduler scheduler,
       ModelStatistics statistics,
       String note) {
+    return ready(
+        modelName,
+        version,
+        config,
+        scheduler,
+        statistics,
+        note,
+        Guards.none().create(modelName, version, config.protection()));
+  }
+
+  /**
+   * @param guard its protection, closed when the version retires
+   */
+  public static ModelVersion ready(
+      String modelName,
+      long version,
+      ModelConfig config,
+      Scheduler scheduler,
+      ModelStatistics statistics,
+      String note,
+      ModelGuard guard) {
     return new ModelVersion(
         modelName,
         version,
@@ -64,7 +90,8 @@ public final class ModelVersion implements AutoCloseable {
         Objects.requireNonNull(note, "note"),
         Objects.requireNonNull(config, "config"),
         Objects.requireNonNull(scheduler, "scheduler"),
-        statistics);
+        statistics,
+        Objects.requireNonNull(guard, "guard"));
   }
 
   public static ModelVersion unavailable(String modelName, long version, String reason) {
@@ -75,7 +102,8 @@ public final class ModelVersion implements AutoCloseable {
         Objects.requireNonNull(reason),
         null,
         null,
-        new ModelStatistics(modelName, version));
+        new ModelStatistics(modelName, version),
+        null);
   }
 
   public String modelName() {
@@ -124,15 +152,24 @@ public final class ModelVersion implements AutoCloseable {
    * completes once they are freed.
    */
   public java.util.concurrent.CompletableFuture<Void> drain() {
-    return scheduler == null
-        ? java.util.concurrent.CompletableFuture.completedFuture(null)
-        : scheduler.drain();
+    if (scheduler == null) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    java.util.concurrent.CompletableFuture<Void> drained = scheduler.drain();
+    drained.whenComplete((ignored, failure) -> guard.close());
+    return drained;
+  }
+
+  /** Its protection (rate limits, circuit breaker, bulkhead, byte budget); only when READY. */
+  public Optional<ModelGuard> guard() {
+    return Optional.ofNullable(guard);
   }
 
   @Override
   public void close() {
     if (scheduler != null) {
       scheduler.close();
+      guard.close();
     }
   }
 

@@ -104,6 +104,18 @@ public final class Tensor {
     return shape[index];
   }
 
+  /** The bytes its elements take: the buffer's size, or a BYTES tensor's strings plus lengths. */
+  public long byteSize() {
+    if (data != null) {
+      return data.remaining();
+    }
+    long total = 0;
+    for (byte[] element : elements) {
+      total += 4L + element.length;
+    }
+    return total;
+  }
+
   public int elementCount() {
     return Math.toIntExact(Shape.elementCount(shape));
   }

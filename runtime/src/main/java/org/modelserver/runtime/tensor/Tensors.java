@@ -39,11 +39,21 @@ public final class Tensors {
       }
       return Tensor.ofBytes(shape, joined);
     }
-    int bytes = 0;
+    long bytes = 0;
     for (Tensor part : parts) {
-      bytes = Math.addExact(bytes, part.data().remaining());
+      bytes += part.data().remaining();
     }
-    ByteBuffer joined = ByteBuffer.allocateDirect(bytes);
+    if (bytes > Integer.MAX_VALUE - 8L) {
+      // The batcher never forms such a batch; a caller that does gets a clear refusal.
+      throw new IllegalArgumentException(
+          "cannot join "
+              + parts.size()
+              + " tensors of "
+              + bytes
+              + " bytes in all into one buffer: the most is "
+              + (Integer.MAX_VALUE - 8L));
+    }
+    ByteBuffer joined = ByteBuffer.allocateDirect((int) bytes);
     for (Tensor part : parts) {
       joined.put(part.data());
     }

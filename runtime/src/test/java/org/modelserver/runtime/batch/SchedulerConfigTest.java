@@ -112,7 +112,7 @@ class SchedulerConfigTest {
       assertThatThrownBy(() -> new QueuePolicy(TimeoutAction.REJECT, -1, false, 0))
           .isInstanceOf(ModelConfigException.class)
           .hasMessageContaining("default_timeout_microseconds");
-      assertThatThrownBy(() -> new QueuePolicy(TimeoutAction.REJECT, 0, false, -1))
+      assertThatThrownBy(() -> new QueuePolicy(TimeoutAction.REJECT, 0, false, -2))
           .isInstanceOf(ModelConfigException.class)
           .hasMessageContaining("max_queue_size");
     }

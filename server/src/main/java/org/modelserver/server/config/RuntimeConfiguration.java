@@ -1,7 +1,10 @@
 package org.modelserver.server.config;
 
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Duration;
 import java.util.List;
+import org.modelserver.runtime.admission.Guards;
 import org.modelserver.runtime.config.ConfigCompleter;
 import org.modelserver.runtime.device.CudaInventory;
 import org.modelserver.runtime.device.DeviceInventory;
@@ -41,14 +44,38 @@ public class RuntimeConfiguration {
     return CudaInventory.discover();
   }
 
+  /** Resilience4j's registries as plain objects; the metrics binder listens to them. */
+  @Bean
+  CircuitBreakerRegistry circuitBreakerRegistry() {
+    return CircuitBreakerRegistry.ofDefaults();
+  }
+
+  @Bean
+  BulkheadRegistry bulkheadRegistry() {
+    return BulkheadRegistry.ofDefaults();
+  }
+
+  /** Each model version's protection, and the server-wide byte budget. */
+  @Bean
+  Guards guards(LimitOptions limits, CircuitBreakerRegistry breakers, BulkheadRegistry bulkheads) {
+    return new Guards(
+        limits.model().protection(), limits.maxInflightBytes().toBytes(), breakers, bulkheads);
+  }
+
   @Bean
   ModelLoader modelLoader(
-      Engines engines, ServerOptions options, DeviceInventory devices, GpuOptions gpu) {
+      Engines engines,
+      ServerOptions options,
+      LimitOptions limits,
+      DeviceInventory devices,
+      GpuOptions gpu,
+      Guards guards) {
     return new ModelLoader(
         engines,
-        new ConfigCompleter(options.defaultMaxBatchSize()),
+        new ConfigCompleter(options.defaultMaxBatchSize(), limits.defaultMaxQueueSize()),
         options.intraOpThreads(),
-        new InstancePlacer(devices, gpu.fallbackPolicy(), gpu.memoryReserve().toBytes()));
+        new InstancePlacer(devices, gpu.fallbackPolicy(), gpu.memoryReserve().toBytes()),
+        guards);
   }
 
   @Bean(destroyMethod = "close")
@@ -80,7 +107,7 @@ public class RuntimeConfiguration {
 
   /** Depends on the manager so that models are loaded before anything serves. */
   @Bean
-  InferenceService inferenceService(ModelRegistry registry, ModelManager manager) {
-    return new InferenceService(registry);
+  InferenceService inferenceService(ModelRegistry registry, ModelManager manager, Guards guards) {
+    return new InferenceService(registry, guards);
   }
 }

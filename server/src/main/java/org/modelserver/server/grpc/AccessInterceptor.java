@@ -1,5 +1,7 @@
 package org.modelserver.server.grpc;
 
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -22,6 +24,9 @@ final class AccessInterceptor implements ServerInterceptor {
 
   private final ManagementAccess access;
 
+  /** Who sent the call, for per-caller rate limits; see {@link ManagementAccess#caller}. */
+  static final Context.Key<String> CALLER = Context.key("modelserver-caller");
+
   AccessInterceptor(ManagementAccess access) {
     this.access = access;
   }
@@ -38,7 +43,9 @@ final class AccessInterceptor implements ServerInterceptor {
     Optional<ManagementAccess.Denial> denial =
         access.check(endpoint, address, headers.get(AUTHORIZATION));
     if (denial.isEmpty()) {
-      return next.startCall(call, headers);
+      Context context =
+          Context.current().withValue(CALLER, access.caller(address, headers.get(AUTHORIZATION)));
+      return Contexts.interceptCall(context, call, headers, next);
     }
     Status status =
         denial.get().unauthenticated() ? Status.UNAUTHENTICATED : Status.PERMISSION_DENIED;

@@ -68,17 +68,28 @@ public class GrpcServer implements SmartLifecycle {
     GrpcViews views = new GrpcViews(registry, readiness);
     health = new HealthStatusManager();
     InetSocketAddress address = new InetSocketAddress(options.address(), options.port());
-    Server built =
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address)
             .maxInboundMessageSize((int) options.maxMessageSize().toBytes())
+            .maxConcurrentCallsPerConnection(options.maxConcurrentCallsPerConnection())
             .addService(
                 ServerInterceptors.intercept(
-                    new InferenceGrpcService(inference, views, version, manager),
+                    new InferenceGrpcService(
+                        inference, views, version, manager, options.streamWindow()),
                     new AccessInterceptor(access)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
-            .addService(reflectionV1Alpha())
-            .build();
+            .addService(reflectionV1Alpha());
+    if (!options.maxConnectionAge().isZero()) {
+      builder
+          .maxConnectionAge(options.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+          .maxConnectionAgeGrace(options.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+    if (options.maxRstFramesPerWindow() > 0) {
+      builder.maxRstFramesPerWindow(
+          options.maxRstFramesPerWindow(), (int) options.rstWindow().toSeconds());
+    }
+    Server built = builder.build();
     try {
       built.start();
     } catch (IOException e) {

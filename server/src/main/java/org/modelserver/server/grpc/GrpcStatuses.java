@@ -1,5 +1,6 @@
 package org.modelserver.server.grpc;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
@@ -16,6 +17,13 @@ import org.slf4j.LoggerFactory;
 final class GrpcStatuses {
   private static final Logger log = LoggerFactory.getLogger(GrpcStatuses.class);
 
+  /** Seconds to wait before retrying, as HTTP's Retry-After. */
+  static final Metadata.Key<String> RETRY_AFTER =
+      Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
+
+  static final Metadata.Key<String> RETRY_PUSHBACK_MS =
+      Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
   private GrpcStatuses() {}
 
   /** The status code of a runtime failure kind. */
@@ -27,6 +35,8 @@ final class GrpcStatuses {
       case TOO_LARGE -> Status.Code.RESOURCE_EXHAUSTED;
       // not ready, a full queue and a queue timeout: retrying later may succeed
       case UNAVAILABLE, CAPACITY_EXCEEDED -> Status.Code.UNAVAILABLE;
+      case RATE_LIMITED -> Status.Code.RESOURCE_EXHAUSTED;
+      case CANCELLED -> Status.Code.CANCELLED;
       case INTERNAL -> Status.Code.INTERNAL;
     };
   }
@@ -43,7 +53,19 @@ final class GrpcStatuses {
       if (code == Status.Code.INTERNAL) {
         log.error("gRPC {} failed: {}", rpc, serving.getMessage(), serving);
       }
-      return Status.fromCode(code).withDescription(serving.getMessage()).asRuntimeException();
+      Metadata trailers = new Metadata();
+      serving
+          .retryAfter()
+          .ifPresent(
+              wait -> {
+                long millis = Math.max(1, wait.toMillis());
+                trailers.put(RETRY_AFTER, Long.toString((millis + 999) / 1000));
+                // gRPC's own hint, honoured by clients with a retry policy
+                trailers.put(RETRY_PUSHBACK_MS, Long.toString(millis));
+              });
+      return Status.fromCode(code)
+          .withDescription(serving.getMessage())
+          .asRuntimeException(trailers);
     }
     if (cause instanceof StatusRuntimeException status) {
       return status;

@@ -11,6 +11,7 @@ import org.modelserver.grpc.v2.ModelInferRequest.InferInputTensor;
 import org.modelserver.grpc.v2.ModelInferRequest.InferRequestedOutputTensor;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.inference.InferenceRequest;
+import org.modelserver.runtime.inference.InputPlan;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
 import org.modelserver.server.Versions;
@@ -27,6 +28,14 @@ final class InferRequestDecoder {
   private InferRequestDecoder() {}
 
   static InferenceRequest decode(ModelInferRequest request) {
+    return decode(request, InputPlan.NONE);
+  }
+
+  /**
+   * @param plan told of each input, after its name, datatype and shape are read and before its
+   *     tensor is allocated
+   */
+  static InferenceRequest decode(ModelInferRequest request, InputPlan plan) {
     String model = modelName(request.getModelName(), "model_name");
     Optional<Long> version = version(request.getModelVersion());
     String id = request.getId().isEmpty() ? null : request.getId();
@@ -65,6 +74,7 @@ final class InferRequestDecoder {
                   + "' sets 'contents' but the request sends raw_input_contents; use one or the"
                   + " other for every input");
         }
+        plan.admit(name, type, shape, request.getRawInputContents(i).size());
         tensor = RawTensors.decode(name, type, shape, request.getRawInputContents(i));
       } else {
         if (!input.hasContents()) {
@@ -74,6 +84,7 @@ final class InferRequestDecoder {
                   + "' has no data: set its 'contents' or send every input in"
                   + " raw_input_contents");
         }
+        plan.admit(name, type, shape, TypedContents.plannedBytes(type, input.getContents()));
         tensor = TypedContents.decode(name, type, shape, input.getContents());
       }
       tensors.put(name, tensor);

@@ -1,9 +1,15 @@
 package org.modelserver.server.grpc;
 
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
@@ -32,6 +38,7 @@ import org.modelserver.grpc.v2.ServerMetadataResponse;
 import org.modelserver.grpc.v2.ServerReadyRequest;
 import org.modelserver.grpc.v2.ServerReadyResponse;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.inference.Admission;
 import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.inference.InferenceService;
 import org.modelserver.runtime.registry.LoadParameters;
@@ -78,9 +85,18 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   private final GrpcViews views;
   private final String version;
   private final ModelManager manager;
+  private final int streamWindow;
 
+  /**
+   * @param streamWindow requests one ModelStreamInfer stream may have taken and not yet answered
+   */
   InferenceGrpcService(
-      InferenceService inference, GrpcViews views, String version, ModelManager manager) {
+      InferenceService inference,
+      GrpcViews views,
+      String version,
+      ModelManager manager,
+      int streamWindow) {
+    this.streamWindow = streamWindow;
     this.manager = manager;
     this.inference = inference;
     this.views = views;
@@ -199,27 +215,30 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
 
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> response) {
-    infer(request)
-        .whenComplete(
-            (result, failure) -> {
-              try {
-                if (failure != null) {
-                  response.onError(GrpcStatuses.toStatus("ModelInfer", failure));
-                  return;
-                }
-                response.onNext(encode(result));
-                response.onCompleted();
-              } catch (RuntimeException e) {
-                // the call was cancelled or the response could not be built
-                sendFailure(response, "ModelInfer", e);
-              }
-            });
+    CompletableFuture<InferenceResponse> result = infer(request);
+    // A cancelled call or a passed deadline withdraws the request if it has not started to run.
+    Context.current().addListener(context -> result.cancel(false), Runnable::run);
+    result.whenComplete(
+        (value, failure) -> {
+          try {
+            if (failure != null) {
+              response.onError(GrpcStatuses.toStatus("ModelInfer", failure));
+              return;
+            }
+            response.onNext(encode(value));
+            response.onCompleted();
+          } catch (RuntimeException e) {
+            // the call was cancelled or the response could not be built
+            sendFailure(response, "ModelInfer", e);
+          }
+        });
   }
 
   @Override
   public StreamObserver<ModelInferRequest> modelStreamInfer(
       StreamObserver<ModelStreamInferResponse> responses) {
-    return new StreamInfer((ServerCallStreamObserver<ModelStreamInferResponse>) responses);
+    return new StreamInfer(
+        (ServerCallStreamObserver<ModelStreamInferResponse>) responses, streamWindow);
   }
 
   /**
@@ -227,72 +246,110 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
    * response carries the request's {@code id}); a failed request gets its {@code error_message} and
    * the stream goes on. The stream ends once the client has half-closed and every request has been
    * answered.
+   *
+   * <p>Flow control: at most {@code window} requests are taken from the client before their
+   * responses are sent, and a response is only sent while the client reads (the call is ready). A
+   * client that stops reading stops being read: HTTP/2 flow control then holds its messages, and
+   * the server keeps at most {@code window} requests and responses for it. Cancelling the stream
+   * withdraws its requests that have not started to run.
    */
   private final class StreamInfer implements StreamObserver<ModelInferRequest> {
     private final ServerCallStreamObserver<ModelStreamInferResponse> responses;
     private final Object lock = new Object();
+    // Guarded by lock.
+    private final ArrayDeque<ModelStreamInferResponse> unsent = new ArrayDeque<>();
+    private final Set<CompletableFuture<InferenceResponse>> running = new HashSet<>();
     private int pending;
     private boolean halfClosed;
     private boolean done;
 
-    StreamInfer(ServerCallStreamObserver<ModelStreamInferResponse> responses) {
+    StreamInfer(ServerCallStreamObserver<ModelStreamInferResponse> responses, int window) {
       this.responses = responses;
-      responses.setOnCancelHandler(
-          () -> {
-            synchronized (lock) {
-              done = true;
-            }
-          });
+      responses.disableAutoRequest();
+      responses.setOnReadyHandler(this::sendReady);
+      responses.setOnCancelHandler(this::cancelled);
+      responses.request(window);
     }
 
     @Override
     public void onNext(ModelInferRequest request) {
+      // Completion keeps only what names the request, not the request with its tensors.
+      ModelInferResponse origin =
+          ModelInferResponse.newBuilder()
+              .setModelName(request.getModelName())
+              .setModelVersion(request.getModelVersion())
+              .setId(request.getId())
+              .build();
+      CompletableFuture<InferenceResponse> result = infer(request);
       synchronized (lock) {
         pending++;
+        if (done) {
+          result.cancel(false);
+        } else {
+          running.add(result);
+        }
       }
-      infer(request)
-          .whenComplete(
-              (result, failure) -> {
-                ModelStreamInferResponse message;
-                try {
-                  message =
-                      failure == null
-                          ? ModelStreamInferResponse.newBuilder()
-                              .setInferResponse(encode(result))
-                              .build()
-                          : error(request, failure);
-                } catch (RuntimeException e) {
-                  message = error(request, e);
-                }
-                synchronized (lock) {
-                  pending--;
-                  if (!done) {
-                    responses.onNext(message);
-                  }
-                  completeIfFinished();
-                }
-              });
+      result.whenComplete(
+          (value, failure) -> {
+            ModelStreamInferResponse message;
+            try {
+              message =
+                  failure == null
+                      ? ModelStreamInferResponse.newBuilder()
+                          .setInferResponse(encode(value))
+                          .build()
+                      : error(origin, failure);
+            } catch (RuntimeException e) {
+              message = error(origin, e);
+            }
+            synchronized (lock) {
+              running.remove(result);
+              if (!done) {
+                unsent.addLast(message);
+              }
+            }
+            sendReady();
+          });
     }
 
-    private ModelStreamInferResponse error(ModelInferRequest request, Throwable failure) {
+    /** Sends the finished responses while the client reads, taking one request for each. */
+    private void sendReady() {
+      synchronized (lock) {
+        while (!done && !unsent.isEmpty() && responses.isReady()) {
+          responses.onNext(unsent.pollFirst());
+          pending--;
+          if (!halfClosed) {
+            responses.request(1);
+          }
+        }
+        completeIfFinished();
+      }
+    }
+
+    private void cancelled() {
+      List<CompletableFuture<InferenceResponse>> withdrawn;
+      synchronized (lock) {
+        done = true;
+        unsent.clear();
+        withdrawn = new ArrayList<>(running);
+        running.clear();
+      }
+      withdrawn.forEach(future -> future.cancel(false));
+    }
+
+    private ModelStreamInferResponse error(ModelInferResponse origin, Throwable failure) {
       StatusRuntimeException status = GrpcStatuses.toStatus("ModelStreamInfer", failure);
       String description = status.getStatus().getDescription();
       return ModelStreamInferResponse.newBuilder()
           .setErrorMessage(description == null ? status.getStatus().getCode().name() : description)
           // names the request the error belongs to
-          .setInferResponse(
-              ModelInferResponse.newBuilder()
-                  .setModelName(request.getModelName())
-                  .setModelVersion(request.getModelVersion())
-                  .setId(request.getId()))
+          .setInferResponse(origin)
           .build();
     }
 
     @Override
     public void onError(Throwable failure) {
-      synchronized (lock) {
-        done = true;
-      }
+      cancelled();
       log.debug("ModelStreamInfer: the client ended the stream: {}", failure.toString());
     }
 
@@ -312,17 +369,34 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     }
   }
 
-  /** Decodes and runs a request; a request that cannot be decoded gives a failed future. */
+  /**
+   * Admits, decodes and runs a request; a request refused or that cannot be decoded gives a failed
+   * future. Admission comes first: an unknown model is NOT_FOUND whatever else is wrong, and a
+   * request the server cannot take now is refused before its tensors are decoded.
+   */
   private CompletableFuture<InferenceResponse> infer(ModelInferRequest request) {
+    Admission admission;
     try {
-      // An unknown model or version is NOT_FOUND whatever else is wrong with the request.
-      inference.requireKnown(
-          InferRequestDecoder.modelName(request.getModelName(), "model_name"),
-          InferRequestDecoder.version(request.getModelVersion()));
-      return inference.infer(InferRequestDecoder.decode(request));
+      admission =
+          inference.admit(
+              InferRequestDecoder.modelName(request.getModelName(), "model_name"),
+              InferRequestDecoder.version(request.getModelVersion()),
+              callerOf(),
+              request.getSerializedSize());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+    try {
+      return inference.infer(admission, InferRequestDecoder.decode(request, admission.inputPlan()));
+    } catch (RuntimeException e) {
+      admission.close();
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static String callerOf() {
+    String caller = AccessInterceptor.CALLER.get();
+    return caller == null ? "unknown-address" : caller;
   }
 
   /** The response with every output's data in {@code raw_output_contents}, in output order. */

@@ -19,6 +19,15 @@ import org.modelserver.runtime.tensor.Tensor;
 final class TypedContents {
   private TypedContents() {}
 
+  /** The bytes decoding will allocate: the elements present, at their datatype's width. */
+  static long plannedBytes(DataType type, InferTensorContents contents) {
+    long elements = 0;
+    for (int count : counts(contents).values()) {
+      elements += count;
+    }
+    return type == DataType.BYTES ? contents.getSerializedSize() : elements * type.byteSize();
+  }
+
   static Tensor decode(String name, DataType type, long[] shape, InferTensorContents contents) {
     String where = "input '" + name + "'";
     String field = field(type);

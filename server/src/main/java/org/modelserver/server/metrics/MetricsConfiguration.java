@@ -1,5 +1,10 @@
 package org.modelserver.server.metrics;
 
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -13,6 +18,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.modelserver.runtime.admission.Guards;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -39,6 +45,33 @@ public class MetricsConfiguration {
     new FileDescriptorMetrics().bindTo(registry);
     return registry;
   }
+
+  /**
+   * Admission control in {@code /metrics}: each model version's circuit breaker and bulkhead
+   * (tagged with model and version, removed when the version retires) and the server's in-flight
+   * byte budget.
+   */
+  @Bean
+  AdmissionMetrics admissionMetrics(
+      PrometheusMeterRegistry registry,
+      CircuitBreakerRegistry breakers,
+      BulkheadRegistry bulkheads,
+      Guards guards) {
+    TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+    TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(registry);
+    Gauge.builder("modelserver.inflight.bytes", guards, Guards::inflightBytes)
+        .description("Bytes held by requests in flight (bodies and decoded tensors)")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("modelserver.inflight.bytes.limit", guards, Guards::inflightBytesLimit)
+        .description("The server-wide in-flight byte budget (--max-inflight-bytes)")
+        .baseUnit("bytes")
+        .register(registry);
+    return new AdmissionMetrics();
+  }
+
+  /** Marks that admission metrics are bound. */
+  record AdmissionMetrics() {}
 
   /** The binders that listen for GC notifications, unsubscribed at shutdown. */
   @Bean(destroyMethod = "close")

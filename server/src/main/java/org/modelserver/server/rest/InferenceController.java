@@ -1,15 +1,23 @@
 package org.modelserver.server.rest;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.inference.Admission;
 import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.inference.InferenceService;
 import org.modelserver.server.Versions;
+import org.modelserver.server.config.LimitOptions;
 import org.modelserver.server.rest.json.InferRequestReader;
 import org.modelserver.server.rest.json.InferResponseWriter;
 import org.modelserver.server.rest.json.RestInferRequest;
+import org.modelserver.server.security.ManagementAccess;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -27,11 +35,20 @@ class InferenceController {
   private final InferRequestReader reader = new InferRequestReader();
   private final InferResponseWriter writer = new InferResponseWriter();
   private final RawInferRequests raw;
+  private final ManagementAccess access;
+  private final Duration resultTimeout;
 
-  InferenceController(InferenceService inference, RequestBodies bodies, RawInferRequests raw) {
+  InferenceController(
+      InferenceService inference,
+      RequestBodies bodies,
+      RawInferRequests raw,
+      ManagementAccess access,
+      LimitOptions limits) {
     this.inference = inference;
     this.bodies = bodies;
     this.raw = raw;
+    this.access = access;
+    this.resultTimeout = limits.restResultTimeout();
   }
 
   @PostMapping({"/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer"})
@@ -40,19 +57,29 @@ class InferenceController {
       @PathVariable(required = false) String version,
       HttpServletRequest http) {
     Optional<Long> number = Versions.parse(version);
-    // An unknown model or version is 404 whatever else is wrong with the request, as in Triton.
-    inference.requireKnown(model, number);
-    int headerLength = headerLength(http.getHeader(HEADER_LENGTH));
-    byte[] body = bodies.read(http);
-    RestInferRequest request =
-        headerLength == 0
-            ? raw.read(model, number, body)
-            : reader.read(model, number, body, headerLength);
-    CompletableFuture<InferenceResponse> result = inference.infer(request.request());
+    // Admission comes before the body is read: an unknown model is 404 whatever else is wrong (as
+    // in Triton), and a request the server cannot take now is refused without reading its body.
+    Admission admission =
+        inference.admit(
+            model, number, access.caller(http), Math.max(0, http.getContentLengthLong()));
+    CompletableFuture<InferenceResponse> result;
+    RestInferRequest request;
+    try {
+      int headerLength = headerLength(http.getHeader(HEADER_LENGTH));
+      byte[] body = bodies.read(http, admission);
+      request =
+          headerLength == 0
+              ? raw.read(admission, model, number, body)
+              : reader.read(model, number, body, headerLength, admission.inputPlan());
+      result = inference.infer(admission, request.request());
+    } catch (RuntimeException e) {
+      admission.close();
+      throw e;
+    }
     // The HTTP thread waits for its batch instead of going through Servlet async: measured here,
-    // 32.8k requests/s against 25k for async dispatch (MLP, 64 connections). Failures arrive as
-    // CompletionException, which RestErrorHandler unwraps.
-    InferResponseWriter.Encoded encoded = writer.write(result.join(), request::isBinary);
+    // 32.8k requests/s against 25k for async dispatch (MLP, 64 connections). The wait is bounded;
+    // a request that times out is withdrawn from its queue.
+    InferResponseWriter.Encoded encoded = writer.write(await(result, model), request::isBinary);
     if (encoded.headerLength() < 0) {
       return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(encoded.body());
     }
@@ -60,6 +87,28 @@ class InferenceController {
         .contentType(MediaType.APPLICATION_OCTET_STREAM)
         .header(HEADER_LENGTH, Integer.toString(encoded.headerLength()))
         .body(encoded.body());
+  }
+
+  private InferenceResponse await(CompletableFuture<InferenceResponse> result, String model) {
+    try {
+      return result.get(resultTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      result.cancel(false);
+      throw ServingException.overloaded(
+          "model '"
+              + model
+              + "' gave no result within "
+              + resultTimeout.toMillis()
+              + " ms (option rest-result-timeout); the request was withdrawn",
+          Duration.ofSeconds(1));
+    } catch (InterruptedException e) {
+      result.cancel(false);
+      Thread.currentThread().interrupt();
+      throw ServingException.unavailable("the server is shutting down");
+    } catch (ExecutionException e) {
+      // RestErrorHandler unwraps it.
+      throw new CompletionException(e.getCause());
+    }
   }
 
   /** The binary extension's header: -1 when absent. */

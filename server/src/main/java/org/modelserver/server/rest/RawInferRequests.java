@@ -7,8 +7,8 @@ import java.util.Optional;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.inference.Admission;
 import org.modelserver.runtime.inference.InferenceRequest;
-import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.server.rest.json.BinaryTensors;
@@ -23,14 +23,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class RawInferRequests {
-  private final ModelRegistry registry;
-
-  RawInferRequests(ModelRegistry registry) {
-    this.registry = registry;
-  }
-
-  RestInferRequest read(String model, Optional<Long> version, byte[] body) {
-    ModelConfig config = registry.resolve(model, version).config().orElseThrow();
+  RestInferRequest read(Admission admission, String model, Optional<Long> version, byte[] body) {
+    ModelConfig config = admission.version().config().orElseThrow();
     if (config.inputs().size() != 1) {
       throw ServingException.invalidArgument(
           "a raw binary body (Inference-Header-Content-Length: 0) needs a model with one input;"
@@ -42,6 +36,7 @@ class RawInferRequests {
     TensorSpec input = config.inputs().get(0);
     long[] shape = shape(input, config.batched(), body.length);
     ByteBuffer source = ByteBuffer.wrap(body);
+    admission.inputPlan().admit(input.name(), input.dataType(), shape, body.length);
     InferenceRequest request =
         new InferenceRequest(
             model,

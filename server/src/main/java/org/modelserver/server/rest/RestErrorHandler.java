@@ -8,6 +8,7 @@ import org.apache.catalina.connector.ClientAbortException;
 import org.modelserver.runtime.error.ServingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -33,9 +34,17 @@ class RestErrorHandler {
       case NOT_FOUND -> HttpStatus.NOT_FOUND;
       case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
       case CONFLICT -> HttpStatus.CONFLICT;
-      case UNAVAILABLE, CAPACITY_EXCEEDED -> HttpStatus.SERVICE_UNAVAILABLE;
+      case UNAVAILABLE, CAPACITY_EXCEEDED, CANCELLED -> HttpStatus.SERVICE_UNAVAILABLE;
+      // 429, not 503: a load balancer must not eject a replica for one caller's excess
+      case RATE_LIMITED -> HttpStatus.TOO_MANY_REQUESTS;
       case INTERNAL -> HttpStatus.INTERNAL_SERVER_ERROR;
     };
+  }
+
+  /** Whole seconds to wait, rounded up, for {@code Retry-After}. */
+  static String retryAfterSeconds(java.time.Duration wait) {
+    long millis = Math.max(1, wait.toMillis());
+    return Long.toString((millis + 999) / 1000);
   }
 
   static ResponseEntity<Map<String, String>> body(HttpStatus status, String message) {
@@ -51,7 +60,23 @@ class RestErrorHandler {
       log.error(
           "{} {} failed: {}", request.getMethod(), request.getRequestURI(), e.getMessage(), e);
     }
-    return body(status, e.getMessage());
+    ResponseEntity<Map<String, String>> response = body(status, e.getMessage());
+    if (e.retryAfter().isPresent()) {
+      return ResponseEntity.status(status)
+          .header(HttpHeaders.RETRY_AFTER, retryAfterSeconds(e.retryAfter().get()))
+          .contentType(MediaType.APPLICATION_JSON)
+          .body(response.getBody());
+    }
+    return response;
+  }
+
+  /** The client sent its body too slowly; the connection is closed so no thread waits on it. */
+  @ExceptionHandler(RequestBodies.BodyTimeoutException.class)
+  ResponseEntity<Map<String, String>> slowBody(RequestBodies.BodyTimeoutException e) {
+    return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT)
+        .header(HttpHeaders.CONNECTION, "close")
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(Map.of("error", e.getMessage()));
   }
 
   @ExceptionHandler({CompletionException.class, ExecutionException.class})

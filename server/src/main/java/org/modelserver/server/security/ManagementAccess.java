@@ -109,6 +109,25 @@ public class ManagementAccess {
     };
   }
 
+  /**
+   * Who sends a request, for per-caller rate limits: the configured token it presents (every holder
+   * of a token shares its limit), else its client address.
+   */
+  public String caller(String remoteAddress, String authorization) {
+    if (inferenceToken.filter(token -> token.matches(authorization)).isPresent()) {
+      return "inference-token";
+    }
+    if (adminToken.filter(token -> token.matches(authorization)).isPresent()) {
+      return "admin-token";
+    }
+    return remoteAddress == null ? "unknown-address" : remoteAddress;
+  }
+
+  /** {@link #caller(String, String)} of a REST request. */
+  public String caller(jakarta.servlet.http.HttpServletRequest request) {
+    return caller(PeerAddress.of(request), request.getHeader("Authorization"));
+  }
+
   private static boolean isLoopback(String address) {
     // Literal IP addresses only, so that no name is ever looked up.
     if (address == null

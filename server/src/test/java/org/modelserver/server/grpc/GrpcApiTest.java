@@ -529,13 +529,15 @@ class GrpcApiTest {
 
   @Test
   void hugeShapeIsRejectedWithoutAllocating() {
-    assertThat(invalid(classifier("[9223372036854775807,4]", "1,2,3,4"))).contains("needs");
+    // checked against the model's config before any tensor memory is reserved
+    assertThat(invalid(classifier("[9223372036854775807,4]", "1,2,3,4")))
+        .contains("max_batch_size 32");
     ModelInferRequest raw =
         classifier("[1,4]", "1,2,3,4").toBuilder()
             .setInputs(0, input("features", "FP32", Long.MAX_VALUE, 4))
             .addRawInputContents(ByteString.copyFrom(new byte[16]))
             .build();
-    assertThat(invalid(raw)).contains("needs");
+    assertThat(invalid(raw)).contains("max_batch_size 32");
   }
 
   @Test
@@ -622,8 +624,9 @@ class GrpcApiTest {
         input("features", "FP16", 1, 4)
             .setContents(
                 InferTensorContents.newBuilder().addAllFp32Contents(List.of(1f, 2f, 3f, 4f)));
-    assertThat(invalid(withInput(request, 0, fp16))).contains("raw_input_contents");
-    // sent raw it decodes, and the model says it wants FP32
+    // the model's datatype is checked before the contents are decoded
+    assertThat(invalid(withInput(request, 0, fp16))).contains("datatype FP16").contains("FP32");
+    // sent raw, the same
     ModelInferRequest raw =
         request.toBuilder()
             .setInputs(0, input("features", "FP16", 1, 4))

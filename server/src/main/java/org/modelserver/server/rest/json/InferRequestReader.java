@@ -9,8 +9,10 @@ import java.util.Optional;
 import java.util.Set;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.inference.InferenceRequest;
+import org.modelserver.runtime.inference.InputPlan;
 import org.modelserver.runtime.json.StrictFields;
 import org.modelserver.runtime.tensor.DataType;
+import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.runtime.tensor.Tensor;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -41,7 +43,7 @@ public final class InferRequestReader {
 
   /** Reads a JSON-only request body. */
   public InferenceRequest read(String model, Optional<Long> version, byte[] body) {
-    return read(model, version, body, -1).request();
+    return read(model, version, body, -1, InputPlan.NONE).request();
   }
 
   /**
@@ -50,9 +52,10 @@ public final class InferRequestReader {
    * binary_data_size}, in the order they appear.
    *
    * @param headerLength the {@code Inference-Header-Content-Length}, or -1 when absent
+   * @param plan told of each input before its tensor is allocated
    */
   public RestInferRequest read(
-      String model, Optional<Long> version, byte[] body, int headerLength) {
+      String model, Optional<Long> version, byte[] body, int headerLength, InputPlan plan) {
     int jsonLength = headerLength < 0 ? body.length : headerLength;
     if (jsonLength > body.length) {
       throw ServingException.invalidArgument(
@@ -71,7 +74,8 @@ public final class InferRequestReader {
             ? null
             : ByteBuffer.wrap(body, jsonLength, body.length - jsonLength).slice();
     try (JsonParser parser = mapper.createParser(body, 0, jsonLength)) {
-      RestInferRequest request = readRequest(parser, model, version, jsonLength, binary);
+      RestInferRequest request =
+          readRequest(parser, model, version, new Decoding(jsonLength, plan), binary);
       if (binary != null && binary.hasRemaining()) {
         throw ServingException.invalidArgument(
             "the request holds "
@@ -89,7 +93,7 @@ public final class InferRequestReader {
       JsonParser parser,
       String model,
       Optional<Long> version,
-      long maxElements,
+      Decoding decoding,
       ByteBuffer binary) {
     if (parser.nextToken() != JsonToken.START_OBJECT) {
       throw ServingException.invalidArgument("the inference request must be a JSON object");
@@ -111,7 +115,7 @@ public final class InferRequestReader {
         }
         case "parameters" -> parameters = parameters(mapper.readTree(parser), "request");
         case "outputs" -> outputs = outputs(mapper.readTree(parser));
-        case "inputs" -> tensors = inputs(parser, maxElements, binary);
+        case "inputs" -> tensors = inputs(parser, decoding, binary);
         default -> throw FIELDS.unknown(field, "inference request", REQUEST_FIELDS);
       }
     }
@@ -130,7 +134,28 @@ public final class InferRequestReader {
     return new RestInferRequest(request, outputs.binary, outputs.json, binaryByDefault);
   }
 
-  private Map<String, Tensor> inputs(JsonParser parser, long maxElements, ByteBuffer binary) {
+  /**
+   * What every input's decoding is bounded by and told of.
+   *
+   * @param maxElements an upper bound on the elements a JSON {@code data} can hold (its length)
+   * @param plan checks and reserves each input before its tensor is allocated
+   */
+  private record Decoding(long maxElements, InputPlan plan) {
+    /** Plans a JSON-decoded input: the buffer its elements will take, 0 if none can fit. */
+    void planJson(String name, DataType type, long[] shape) {
+      long count = Shape.elementCount(shape);
+      long bytes =
+          count < 0 || count > maxElements
+              ? 0
+              : count * (type == DataType.BYTES ? BYTES_ELEMENT_OVERHEAD : type.byteSize());
+      plan.admit(name, type, shape, bytes);
+    }
+  }
+
+  /** What one BYTES element costs beyond its content: the array slot and the array header. */
+  private static final long BYTES_ELEMENT_OVERHEAD = 24;
+
+  private Map<String, Tensor> inputs(JsonParser parser, Decoding decoding, ByteBuffer binary) {
     if (parser.currentToken() != JsonToken.START_ARRAY) {
       throw ServingException.invalidArgument(
           "'inputs' is required: a non-empty array of {name, shape, datatype, data}");
@@ -142,7 +167,7 @@ public final class InferRequestReader {
       if (parser.currentToken() != JsonToken.START_OBJECT) {
         throw ServingException.invalidArgument(where + " must be an object");
       }
-      NamedTensor input = input(parser, where, maxElements, binary);
+      NamedTensor input = input(parser, where, decoding, binary);
       if (tensors.putIfAbsent(input.name(), input.tensor()) != null) {
         throw ServingException.invalidArgument(
             "input '" + input.name() + "' appears twice in 'inputs'");
@@ -154,7 +179,7 @@ public final class InferRequestReader {
   private record NamedTensor(String name, Tensor tensor) {}
 
   /** One input object; {@code data} streams into a buffer when datatype and shape came first. */
-  private NamedTensor input(JsonParser parser, String where, long maxElements, ByteBuffer binary) {
+  private NamedTensor input(JsonParser parser, String where, Decoding decoding, ByteBuffer binary) {
     String name = null;
     DataType type = null;
     long[] shape = null;
@@ -189,7 +214,8 @@ public final class InferRequestReader {
         case "data" -> {
           hasData = true;
           if (name != null && type != null && shape != null) {
-            streamed = TensorJsonDecoder.decode(name, type, shape, parser, maxElements);
+            decoding.planJson(name, type, shape);
+            streamed = TensorJsonDecoder.decode(name, type, shape, parser, decoding.maxElements());
           } else {
             dataTree = mapper.readTree(parser);
           }
@@ -202,7 +228,8 @@ public final class InferRequestReader {
     }
     if (binarySize >= 0) {
       return new NamedTensor(
-          name, binaryInput(name, where, type, shape, hasData, binarySize, binary));
+          name,
+          binaryInput(name, where, type, shape, hasData, binarySize, binary, decoding.plan()));
     }
     for (Map.Entry<String, Boolean> required :
         List.of(
@@ -214,10 +241,13 @@ public final class InferRequestReader {
             "input '" + name + "' (" + where + ") is missing '" + required.getKey() + "'");
       }
     }
+    if (streamed == null) {
+      decoding.planJson(name, type, shape);
+    }
     Tensor tensor =
         streamed != null
             ? streamed
-            : TensorJsonDecoder.decode(name, type, shape, dataTree, maxElements);
+            : TensorJsonDecoder.decode(name, type, shape, dataTree, decoding.maxElements());
     return new NamedTensor(name, tensor);
   }
 
@@ -228,7 +258,8 @@ public final class InferRequestReader {
       long[] shape,
       boolean hasData,
       long size,
-      ByteBuffer binary) {
+      ByteBuffer binary,
+      InputPlan plan) {
     String input = "input '" + name + "'";
     if (binary == null) {
       throw ServingException.invalidArgument(
@@ -244,6 +275,7 @@ public final class InferRequestReader {
       throw ServingException.invalidArgument(
           input + " (" + where + ") needs 'shape' and 'datatype' with its binary data");
     }
+    plan.admit(name, type, shape, Math.min(size, binary.remaining()));
     return BinaryTensors.decode(name, type, shape, binary, size);
   }
 

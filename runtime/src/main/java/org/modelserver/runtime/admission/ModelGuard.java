@@ -262,6 +262,10 @@ public final class ModelGuard implements AutoCloseable {
         return;
       }
       long elapsed = System.nanoTime() - startNanos;
+      while (failure instanceof java.util.concurrent.CompletionException wrapped
+          && wrapped.getCause() != null) {
+        failure = wrapped.getCause();
+      }
       if (failure == null) {
         breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
       } else if (failure instanceof ServingException serving

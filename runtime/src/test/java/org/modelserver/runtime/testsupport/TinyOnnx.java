@@ -45,6 +45,22 @@ public final class TinyOnnx {
         List.of(tensorInfo("length", INT64)));
   }
 
+  /**
+   * A model whose cost the caller chooses: input {@code size} (INT64 [2], say [n, n]) becomes an
+   * n×n matrix of zeros that is multiplied by itself twice; output {@code sum} (FP32 [1, 1]) is 0.
+   * A size too large to allocate makes ONNX Runtime fail inside the engine.
+   */
+  public static byte[] slowSum() {
+    return model(
+        List.of(
+            node("ConstantOfShape", List.of("size"), List.of("zeros")),
+            node("MatMul", List.of("zeros", "zeros"), List.of("square")),
+            node("MatMul", "matmul2", List.of("square", "zeros"), List.of("cube")),
+            node("ReduceSum", List.of("cube"), List.of("sum"))),
+        List.of(tensorInfo("size", INT64, 2L)),
+        List.of(tensorInfo("sum", FLOAT, 1L, 1L)));
+  }
+
   public static byte[] model(List<byte[]> nodes, List<byte[]> inputs, List<byte[]> outputs) {
     Message graph = new Message();
     nodes.forEach(node -> graph.bytes(1, node));
@@ -60,10 +76,15 @@ public final class TinyOnnx {
   }
 
   public static byte[] node(String opType, List<String> inputs, List<String> outputs) {
+    return node(opType, opType.toLowerCase(Locale.ROOT), inputs, outputs);
+  }
+
+  /** A node with its own name, for graphs with two nodes of one type. */
+  public static byte[] node(String opType, String name, List<String> inputs, List<String> outputs) {
     Message node = new Message();
     inputs.forEach(input -> node.string(1, input));
     outputs.forEach(output -> node.string(2, output));
-    node.string(3, opType.toLowerCase(Locale.ROOT));
+    node.string(3, name);
     node.string(4, opType);
     return node.toBytes();
   }

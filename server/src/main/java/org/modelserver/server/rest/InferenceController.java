@@ -59,6 +59,8 @@ class InferenceController {
     Optional<Long> number = Versions.parse(version);
     // Admission comes before the body is read: an unknown model is 404 whatever else is wrong (as
     // in Triton), and a request the server cannot take now is refused without reading its body.
+    inference.requireKnown(model, number);
+    bodies.requireWithinLimit(http);
     Admission admission =
         inference.admit(
             model, number, access.caller(http), Math.max(0, http.getContentLengthLong()));

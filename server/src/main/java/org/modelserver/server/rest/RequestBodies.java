@@ -36,6 +36,18 @@ public class RequestBodies {
   }
 
   /**
+   * Refuses a body whose declared length is over {@code max-request-size} before anything else.
+   *
+   * @throws ServingException TOO_LARGE
+   */
+  public void requireWithinLimit(HttpServletRequest request) {
+    long declared = request.getContentLengthLong();
+    if (declared > limit) {
+      throw tooLarge(declared + " bytes");
+    }
+  }
+
+  /**
    * The whole body; a body of unknown length reserves its bytes from the admission as they arrive
    * (a declared length was reserved on admission).
    */

@@ -1,0 +1,136 @@
+package org.modelserver.server.admission;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.modelserver.grpc.v2.InferTensorContents;
+import org.modelserver.grpc.v2.ModelInferRequest;
+import org.modelserver.runtime.testsupport.TinyOnnx;
+import org.modelserver.server.TestRepos;
+
+/** Repositories and requests shared by the admission tests. */
+final class AdmissionFixtures {
+  static final String CLASSIFIER_BODY =
+      "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,4],\"datatype\":\"FP32\","
+          + "\"data\":[1,2,3,4]}]}";
+
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+
+  private AdmissionFixtures() {}
+
+  /**
+   * Adds model {@code slow} (see {@link TinyOnnx#slowSum()}: cost chosen per request, fails in the
+   * engine for a size too large to allocate) with one instance and the given extra config lines.
+   */
+  static void addSlowModel(Path repo, String name, String extraConfig) {
+    try {
+      Path dir = Files.createDirectories(repo.resolve(name + "/1"));
+      Files.write(dir.resolve("model.onnx"), TinyOnnx.slowSum());
+      Files.writeString(
+          repo.resolve(name + "/config.yaml"),
+          "max_batch_size: 0\n"
+              + "input:\n  - {name: size, data_type: TYPE_INT64, dims: [2]}\n"
+              + "output:\n  - {name: sum, data_type: TYPE_FP32, dims: [1, 1]}\n"
+              + "instance_group: [{count: 1, kind: KIND_CPU}]\n"
+              + extraConfig);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Copies the example classifier and appends lines to its config. */
+  static void addClassifier(Path repo, String extraConfig) {
+    TestRepos.copyModel("classifier", repo);
+    try {
+      Path config = repo.resolve("classifier/config.yaml");
+      Files.writeString(config, Files.readString(config) + "\n" + extraConfig);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A REST body asking a {@link #addSlowModel} model for an n×n product. */
+  static String slowBody(long n) {
+    return "{\"inputs\":[{\"name\":\"size\",\"shape\":[2],\"datatype\":\"INT64\",\"data\":["
+        + n
+        + ","
+        + n
+        + "]}]}";
+  }
+
+  static ModelInferRequest slowRequest(String model, long n, String id) {
+    return ModelInferRequest.newBuilder()
+        .setModelName(model)
+        .setId(id)
+        .addInputs(
+            ModelInferRequest.InferInputTensor.newBuilder()
+                .setName("size")
+                .setDatatype("INT64")
+                .addShape(2)
+                .setContents(
+                    InferTensorContents.newBuilder().addInt64Contents(n).addInt64Contents(n)))
+        .build();
+  }
+
+  static ModelInferRequest classifierRequest(String id) {
+    return ModelInferRequest.newBuilder()
+        .setModelName("classifier")
+        .setId(id)
+        .addInputs(
+            ModelInferRequest.InferInputTensor.newBuilder()
+                .setName("features")
+                .setDatatype("FP32")
+                .addShape(1)
+                .addShape(4)
+                .setContents(
+                    InferTensorContents.newBuilder()
+                        .addFp32Contents(1)
+                        .addFp32Contents(2)
+                        .addFp32Contents(3)
+                        .addFp32Contents(4)))
+        .build();
+  }
+
+  static HttpResponse<String> post(int port, String path, String body) {
+    return send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
+  }
+
+  static HttpResponse<String> get(int port, String path) {
+    return send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET());
+  }
+
+  static HttpResponse<String> send(HttpRequest.Builder request) {
+    try {
+      return CLIENT.send(
+          request.timeout(Duration.ofSeconds(60)).build(),
+          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The {@code success} count of a version's statistics. */
+  static long successes(int port, String model) {
+    String body = get(port, "/v2/models/" + model + "/stats").body();
+    tools.jackson.databind.JsonNode stats =
+        org.modelserver.server.HttpTestClient.JSON.readTree(body).get("model_stats").get(0);
+    return stats.get("inference_stats").get("success").get("count").longValue();
+  }
+}

@@ -324,6 +324,26 @@ others() {
   [[ -n "$h" && -n "$p" && -n "$g" ]] || return 0
   awk -v h="$h" -v p="$p" -v g="$g" 'BEGIN { o = h - p - g; printf "%.2f", (o < 0 ? 0 : o) }'
 }
+# validity_notes: what makes this run's comparison doubtful, one "- " line each.
+validity_notes() {
+  local l k o r
+  if has_level 1; then
+    r="$(ratio "${R[level-1.ok_rps]}" "$CAPACITY")"
+    if [[ -n "$r" ]] && awk -v r="$r" 'BEGIN { exit !(r < 0.9) }'; then
+      echo "- At 1× the server did not keep up (goodput / C = $r): C was over-estimated or the machine got busier after the capacity run, so 1× was already an overload and the p99 ratio compares two overloads."
+    fi
+  fi
+  for l in "${LEVEL_LIST[@]}"; do
+    k="level-$l"
+    o="$(others "$k")"
+    if [[ -n "$o" ]] && awk -v o="$o" 'BEGIN { exit !(o >= 0.25) }'; then
+      echo "- At ${l}× other processes kept $o cores busy (the machine: ${R[$k.host_cpu_busy_cores]} of $(nproc) cores; server ${R[$k.pid_cpu_cores]}, generator ${R[$k.generator_cpu_cores]}): the server had less CPU than during other runs."
+    fi
+    if [[ -n "${R[$k.send_lag_p99_ms]}" ]] && awk -v x="${R[$k.send_lag_p99_ms]}" 'BEGIN { exit !(x >= 100) }'; then
+      echo "- At ${l}× the generator sent late (send lag p99 ${R[$k.send_lag_p99_ms]} ms): starved of CPU or waiting for connections, it offered less than the nominal rate in bursts."
+    fi
+  done
+}
 has_level() { local l; for l in "${LEVEL_LIST[@]}"; do [[ "$l" == "$1" ]] && return 0; done; return 1; }
 check_lines() {
   local p1 p10 g10 r
@@ -351,6 +371,14 @@ report() {
   echo
   check_lines
   echo
+  local notes
+  notes="$(validity_notes)"
+  if [[ -n "$notes" ]]; then
+    echo "Caveats of this run:"
+    echo
+    echo "$notes"
+    echo
+  fi
   echo "## Machine and parameters"
   echo
   echo "| | |"

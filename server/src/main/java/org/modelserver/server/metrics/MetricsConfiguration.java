@@ -63,7 +63,7 @@ public class MetricsConfiguration {
         .description("Bytes held by requests in flight (bodies and decoded tensors)")
         .baseUnit("bytes")
         .register(registry);
-    Gauge.builder("modelserver.inflight.bytes.limit", guards, Guards::inflightBytesLimit)
+    Gauge.builder("modelserver.inflight.limit", guards, Guards::inflightBytesLimit)
         .description("The server-wide in-flight byte budget (--max-inflight-bytes)")
         .baseUnit("bytes")
         .register(registry);

@@ -45,7 +45,7 @@ class ModelProtectionTest {
     String breaker =
         "protection:\n"
             + "  circuit_breaker: {failure_rate_threshold: 50, minimum_calls: 2,"
-            + " sliding_window_size: 2, wait_in_open_state_ms: 1500,"
+            + " sliding_window_size: 2, wait_in_open_state_ms: 5000,"
             + " permitted_calls_in_half_open_state: 1}\n";
     // one model per test: the breakers' states must not depend on the tests' order
     AdmissionFixtures.addSlowModel(repo, "failing", breaker);
@@ -148,12 +148,12 @@ class ModelProtectionTest {
 
   @Test
   void theBulkheadRefusesASecondRequestWhileOneIsInFlight() {
-    // Two requests that each take about a second overlap: the model admits one at a time.
+    // Two requests that each take a second or so overlap: the model admits one at a time.
     List<CompletableFuture<HttpResponse<String>>> both = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       both.add(
           CompletableFuture.supplyAsync(
-              () -> post(port, "/v2/models/narrow/infer", slowBody(1800))));
+              () -> post(port, "/v2/models/narrow/infer", slowBody(3000))));
     }
     List<HttpResponse<String>> replies = both.stream().map(CompletableFuture::join).toList();
     assertThat(replies.stream().map(HttpResponse::statusCode).sorted().toList())

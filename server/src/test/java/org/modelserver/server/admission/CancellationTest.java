@@ -1,0 +1,156 @@
+package org.modelserver.server.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.modelserver.server.admission.AdmissionFixtures.slowBody;
+import static org.modelserver.server.admission.AdmissionFixtures.slowRequest;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
+import org.modelserver.grpc.v2.ModelInferResponse;
+import org.modelserver.server.TestRepos;
+import org.modelserver.server.grpc.GrpcServer;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Nothing runs for a caller who left: a cancelled gRPC call, a passed gRPC deadline and a REST
+ * request past {@code rest-result-timeout} leave the queue without running. Each test has its own
+ * one-instance model, kept busy by a long request while the one under test waits behind it.
+ */
+class CancellationTest {
+  @TempDir static Path repo;
+  private static ConfigurableApplicationContext server;
+  private static int port;
+  private static ManagedChannel channel;
+
+  @BeforeAll
+  static void start() {
+    for (String model : new String[] {"cancelled", "deadline", "timeout"}) {
+      AdmissionFixtures.addSlowModel(repo, model, "");
+    }
+    server =
+        TestRepos.start(
+            "--model-repository=" + repo, "--grpc-port=0", "--rest-result-timeout=400ms");
+    port = TestRepos.port(server);
+    channel =
+        ManagedChannelBuilder.forAddress("localhost", server.getBean(GrpcServer.class).port())
+            .usePlaintext()
+            .build();
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.close();
+  }
+
+  private static GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub blocking() {
+    return GRPCInferenceServiceGrpc.newBlockingStub(channel);
+  }
+
+  /**
+   * Keeps the model's only instance busy: two long requests, and once the second is queued the
+   * first is surely running.
+   */
+  private static List<ListenableFuture<ModelInferResponse>> busy(String model)
+      throws InterruptedException {
+    List<ListenableFuture<ModelInferResponse>> busy = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      busy.add(
+          GRPCInferenceServiceGrpc.newFutureStub(channel)
+              .modelInfer(slowRequest(model, 3500, "busy" + i)));
+    }
+    awaitPending(model, 1);
+    return busy;
+  }
+
+  private static void awaitAll(List<ListenableFuture<ModelInferResponse>> futures)
+      throws Exception {
+    for (ListenableFuture<ModelInferResponse> future : futures) {
+      future.get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Waits until {@code count} requests of the model wait in its queue. */
+  private static void awaitPending(String model, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      String metrics = AdmissionFixtures.get(port, "/metrics").body();
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("nv_inference_pending_request_count{model=\"" + model + "\"")
+            && Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) >= count) {
+          return;
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("model " + model + " never had " + count + " pending requests");
+  }
+
+  @Test
+  void aCancelledGrpcCallLeavesTheQueueWithoutRunning() throws Exception {
+    var first = busy("cancelled");
+    Context.CancellableContext call = Context.current().withCancellation();
+    Thread caller =
+        new Thread(
+            () ->
+                call.run(
+                    () -> {
+                      try {
+                        blocking().modelInfer(slowRequest("cancelled", 2, "withdrawn"));
+                      } catch (StatusRuntimeException expected) {
+                        // CANCELLED
+                      }
+                    }));
+    caller.start();
+    awaitPending("cancelled", 2);
+    call.cancel(null);
+    caller.join(10_000);
+    awaitAll(first);
+    // Only the busy requests ran: the cancelled one left the queue.
+    assertThat(AdmissionFixtures.successes(port, "cancelled")).isEqualTo(2);
+    String stats = AdmissionFixtures.get(port, "/v2/models/cancelled/stats").body();
+    assertThat(stats).contains("\"fail\":{\"count\":1");
+  }
+
+  @Test
+  void aGrpcCallWhoseDeadlinePassesInTheQueueDoesNotRun() throws Exception {
+    var first = busy("deadline");
+    assertThatThrownBy(
+            () ->
+                blocking()
+                    .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                    .modelInfer(slowRequest("deadline", 2, "late")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    awaitAll(first);
+    assertThat(AdmissionFixtures.successes(port, "deadline")).isEqualTo(2);
+  }
+
+  @Test
+  void aRestRequestPastTheResultTimeoutGets503AndDoesNotRun() throws Exception {
+    var first = busy("timeout");
+    HttpResponse<String> reply =
+        AdmissionFixtures.post(port, "/v2/models/timeout/infer", slowBody(2));
+    assertThat(reply.statusCode()).isEqualTo(503);
+    assertThat(reply.body()).contains("rest-result-timeout").contains("withdrawn");
+    assertThat(reply.headers().firstValue("Retry-After")).isPresent();
+    awaitAll(first);
+    assertThat(AdmissionFixtures.successes(port, "timeout")).isEqualTo(2);
+  }
+}

@@ -126,11 +126,14 @@ final class AdmissionFixtures {
     }
   }
 
-  /** The {@code success} count of a version's statistics. */
+  /** The {@code success} count of a model's statistics, over all its versions. */
   static long successes(int port, String model) {
     String body = get(port, "/v2/models/" + model + "/stats").body();
-    tools.jackson.databind.JsonNode stats =
-        org.modelserver.server.HttpTestClient.JSON.readTree(body).get("model_stats").get(0);
-    return stats.get("inference_stats").get("success").get("count").longValue();
+    long total = 0;
+    for (tools.jackson.databind.JsonNode stats :
+        org.modelserver.server.HttpTestClient.JSON.readTree(body).get("model_stats")) {
+      total += stats.get("inference_stats").get("success").get("count").longValue();
+    }
+    return total;
   }
 }

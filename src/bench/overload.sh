@@ -374,7 +374,7 @@ report() {
   local notes
   notes="$(validity_notes)"
   if [[ -n "$notes" ]]; then
-    echo "Caveats of this run:"
+    echo "Caveats of this run (the verdicts above are not reliable while any holds):"
     echo
     echo "$notes"
     echo

@@ -67,6 +67,10 @@ final class GrpcStatuses {
           .withDescription(serving.getMessage())
           .asRuntimeException(trailers);
     }
+    if (cause instanceof java.util.concurrent.CancellationException) {
+      // the caller cancelled the call or its deadline passed: nothing to report
+      return Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
+    }
     if (cause instanceof StatusRuntimeException status) {
       return status;
     }

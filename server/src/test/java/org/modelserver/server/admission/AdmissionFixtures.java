@@ -1,5 +1,7 @@
 package org.modelserver.server.admission;
 
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -10,8 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.grpc.v2.InferTensorContents;
 import org.modelserver.grpc.v2.ModelInferRequest;
+import org.modelserver.grpc.v2.ModelInferResponse;
 import org.modelserver.runtime.testsupport.TinyOnnx;
 import org.modelserver.server.TestRepos;
 
@@ -135,5 +142,43 @@ final class AdmissionFixtures {
       total += stats.get("inference_stats").get("success").get("count").longValue();
     }
     return total;
+  }
+
+  /**
+   * Keeps a one-instance slow model busy: two long requests, and once the second is queued the
+   * first is surely running.
+   */
+  static List<ListenableFuture<ModelInferResponse>> busy(
+      int port, ManagedChannel channel, String model) throws InterruptedException {
+    List<ListenableFuture<ModelInferResponse>> busy = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      busy.add(
+          GRPCInferenceServiceGrpc.newFutureStub(channel)
+              .modelInfer(slowRequest(model, 3500, "busy" + i)));
+    }
+    awaitPending(port, model, 1);
+    return busy;
+  }
+
+  static void awaitAll(List<ListenableFuture<ModelInferResponse>> futures) throws Exception {
+    for (ListenableFuture<ModelInferResponse> future : futures) {
+      future.get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Waits until {@code count} requests of the model wait in its queue. */
+  static void awaitPending(int port, String model, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      String metrics = get(port, "/metrics").body();
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("nv_inference_pending_request_count{model=\"" + model + "\"")
+            && Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) >= count) {
+          return;
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("model " + model + " never had " + count + " pending requests");
   }
 }

@@ -2,7 +2,6 @@ package org.modelserver.server.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.modelserver.server.admission.AdmissionFixtures.slowBody;
 import static org.modelserver.server.admission.AdmissionFixtures.slowRequest;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -11,9 +10,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -28,8 +25,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Nothing runs for a caller who left: a cancelled gRPC call, a passed gRPC deadline and a REST
- * request past {@code rest-result-timeout} leave the queue without running. Each test has its own
- * one-instance model, kept busy by a long request while the one under test waits behind it.
+ * client that disconnects leave the queue without running (see also {@link RestResultTimeoutTest}).
+ * Each test has its own one-instance model, kept busy by a long request while the one under test
+ * waits behind it.
  */
 class CancellationTest {
   @TempDir static Path repo;
@@ -39,12 +37,10 @@ class CancellationTest {
 
   @BeforeAll
   static void start() {
-    for (String model : new String[] {"cancelled", "deadline", "timeout"}) {
+    for (String model : new String[] {"cancelled", "deadline"}) {
       AdmissionFixtures.addSlowModel(repo, model, "");
     }
-    server =
-        TestRepos.start(
-            "--model-repository=" + repo, "--grpc-port=0", "--rest-result-timeout=400ms");
+    server = TestRepos.start("--model-repository=" + repo, "--grpc-port=0");
     port = TestRepos.port(server);
     channel =
         ManagedChannelBuilder.forAddress("localhost", server.getBean(GrpcServer.class).port())
@@ -62,43 +58,18 @@ class CancellationTest {
     return GRPCInferenceServiceGrpc.newBlockingStub(channel);
   }
 
-  /**
-   * Keeps the model's only instance busy: two long requests, and once the second is queued the
-   * first is surely running.
-   */
   private static List<ListenableFuture<ModelInferResponse>> busy(String model)
       throws InterruptedException {
-    List<ListenableFuture<ModelInferResponse>> busy = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      busy.add(
-          GRPCInferenceServiceGrpc.newFutureStub(channel)
-              .modelInfer(slowRequest(model, 3500, "busy" + i)));
-    }
-    awaitPending(model, 1);
-    return busy;
+    return AdmissionFixtures.busy(port, channel, model);
+  }
+
+  private static void awaitPending(String model, int count) throws InterruptedException {
+    AdmissionFixtures.awaitPending(port, model, count);
   }
 
   private static void awaitAll(List<ListenableFuture<ModelInferResponse>> futures)
       throws Exception {
-    for (ListenableFuture<ModelInferResponse> future : futures) {
-      future.get(60, TimeUnit.SECONDS);
-    }
-  }
-
-  /** Waits until {@code count} requests of the model wait in its queue. */
-  private static void awaitPending(String model, int count) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      String metrics = AdmissionFixtures.get(port, "/metrics").body();
-      for (String line : metrics.split("\n")) {
-        if (line.startsWith("nv_inference_pending_request_count{model=\"" + model + "\"")
-            && Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) >= count) {
-          return;
-        }
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("model " + model + " never had " + count + " pending requests");
+    AdmissionFixtures.awaitAll(futures);
   }
 
   @Test
@@ -140,17 +111,5 @@ class CancellationTest {
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
     awaitAll(first);
     assertThat(AdmissionFixtures.successes(port, "deadline")).isEqualTo(2);
-  }
-
-  @Test
-  void aRestRequestPastTheResultTimeoutGets503AndDoesNotRun() throws Exception {
-    var first = busy("timeout");
-    HttpResponse<String> reply =
-        AdmissionFixtures.post(port, "/v2/models/timeout/infer", slowBody(2));
-    assertThat(reply.statusCode()).isEqualTo(503);
-    assertThat(reply.body()).contains("rest-result-timeout").contains("withdrawn");
-    assertThat(reply.headers().firstValue("Retry-After")).isPresent();
-    awaitAll(first);
-    assertThat(AdmissionFixtures.successes(port, "timeout")).isEqualTo(2);
   }
 }

@@ -33,19 +33,22 @@ public final class Guards {
     this.serverBytes = new ByteBudget("the server", serverInflightBytes);
   }
 
-  private static final Guards NONE =
-      new Guards(
-          new Protection(0, 0, 0, 0, 0, 0, 0, 0, 0),
-          0,
-          CircuitBreakerRegistry.ofDefaults(),
-          BulkheadRegistry.ofDefaults());
+  /** Holds the shared unprotected instance (one shared value, not a singleton service). */
+  private static final class Unprotected {
+    static final Guards GUARDS =
+        new Guards(
+            new Protection(0, 0, 0, 0, 0, 0, 0, 0, 0),
+            0,
+            CircuitBreakerRegistry.ofDefaults(),
+            BulkheadRegistry.ofDefaults());
+  }
 
   /**
    * No protection by default and no byte limit, for tests and tools; a model's own {@code
    * protection} section still applies.
    */
   public static Guards none() {
-    return NONE;
+    return Unprotected.GUARDS;
   }
 
   /** The guard of a version being loaded; close it when the version retires. */

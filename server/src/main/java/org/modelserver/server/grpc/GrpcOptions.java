@@ -56,7 +56,9 @@ public record GrpcOptions(
     if (maxConnectionAge.isNegative() || maxConnectionAgeGrace.isNegative()) {
       throw new IllegalArgumentException("grpc-max-connection-age and its grace must be 0 or more");
     }
-    maxRstFramesPerWindow = maxRstFramesPerWindow == null ? 200 : maxRstFramesPerWindow;
+    if (maxRstFramesPerWindow == null) {
+      maxRstFramesPerWindow = 200;
+    }
     if (maxRstFramesPerWindow < 0) {
       throw new IllegalArgumentException("grpc-max-rst-frames must be 0 (no limit) or more");
     }

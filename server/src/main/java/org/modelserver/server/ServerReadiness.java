@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,6 +19,9 @@ import org.springframework.stereotype.Component;
 public class ServerReadiness {
   private final ModelRegistry registry;
   private final AtomicBoolean grpcListening = new AtomicBoolean();
+  private final AtomicBoolean shuttingDown = new AtomicBoolean();
+  private final List<Runnable> shutdownListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public ServerReadiness(ModelRegistry registry) {
     this.registry = registry;
@@ -27,9 +32,28 @@ public class ServerReadiness {
     grpcListening.set(listening);
   }
 
+  /**
+   * On shutdown (SIGTERM) the server says not ready at once, before the web server drains what it
+   * admitted (graceful shutdown) and the gRPC server stops, so load balancers stop sending traffic
+   * while the last requests finish.
+   */
+  @EventListener(ContextClosedEvent.class)
+  public void shuttingDown() {
+    shuttingDown.set(true);
+    shutdownListeners.forEach(Runnable::run);
+  }
+
+  /** Runs {@code listener} when the server starts to shut down. */
+  public void onShutdown(Runnable listener) {
+    shutdownListeners.add(listener);
+  }
+
   /** Why the server is not ready; empty when it is. */
   public List<String> notReadyReasons() {
     List<String> reasons = new ArrayList<>();
+    if (shuttingDown.get()) {
+      reasons.add("the server is shutting down");
+    }
     if (!grpcListening.get()) {
       reasons.add("the gRPC API does not accept connections yet");
     }

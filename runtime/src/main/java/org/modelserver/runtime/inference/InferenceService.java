@@ -60,7 +60,13 @@ public final class InferenceService {
   public Admission admit(String model, Optional<Long> version, String caller, long bodyBytes) {
     ModelVersion resolved = registry.resolve(model, version);
     ModelGuard guard = resolved.guard().orElseThrow();
-    ModelGuard.Permit permit = guard.admit(caller);
+    ModelGuard.Permit permit;
+    try {
+      permit = guard.admit(caller);
+    } catch (ServingException e) {
+      rejected(resolved);
+      throw e;
+    }
     Admission admission = new Admission(resolved, permit, guards.serverBytes(), guard.bytes());
     try {
       Scheduler scheduler = resolved.scheduler().orElseThrow();
@@ -71,9 +77,15 @@ public final class InferenceService {
       admission.reserve(bodyBytes);
       return admission;
     } catch (RuntimeException e) {
+      rejected(resolved);
       admission.close();
       throw e;
     }
+  }
+
+  /** Counts an admission refusal as Triton's REJECTED failure of the version. */
+  private static void rejected(ModelVersion version) {
+    version.statistics().requestFailed(FailureReason.REJECTED, 0);
   }
 
   /** Runs a request without a caller identity or byte accounting (tools and tests). */

@@ -108,6 +108,7 @@ public class GrpcServer implements SmartLifecycle {
     ServingStatus status = refreshHealth();
     if (!followingModels) {
       registry.onChange(this::refreshHealth);
+      readiness.onShutdown(this::refreshHealth);
       followingModels = true;
     }
     log.info(

@@ -67,4 +67,18 @@ class HealthFollowsModelsTest {
     readiness.grpcListening(false);
     assertThat(readiness.isReady()).isFalse();
   }
+
+  @Test
+  void onShutdownTheServerSaysNotReadyAtOnceAndTellsItsListeners() {
+    ServerReadiness readiness = new ServerReadiness(new ModelRegistry());
+    readiness.grpcListening(true);
+    java.util.concurrent.atomic.AtomicInteger told =
+        new java.util.concurrent.atomic.AtomicInteger();
+    readiness.onShutdown(told::incrementAndGet);
+    assertThat(readiness.isReady()).isTrue();
+    readiness.shuttingDown();
+    assertThat(readiness.isReady()).isFalse();
+    assertThat(readiness.notReadyReasons()).containsExactly("the server is shutting down");
+    assertThat(told).hasValue(1);
+  }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.modelserver.runtime.engine.EngineSession;
+import org.modelserver.runtime.engine.RunStop;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.stats.FailureReason;
@@ -81,7 +82,23 @@ final class BatchRunner {
       rows += job.rows;
     }
     long inputsReady = clock.nanoTime();
-    Map<String, Tensor> results = session.execute(inputs, outputNames);
+    Map<String, Tensor> results;
+    if (jobs.size() == 1) {
+      // Alone in its batch, the run may be stopped when its caller cancels.
+      InferenceJob job = jobs.get(0);
+      RunStop stop = new RunStop();
+      job.stop = stop;
+      if (job.future.isCancelled()) {
+        stop.stop();
+      }
+      try {
+        results = session.execute(inputs, outputNames, stop);
+      } finally {
+        job.stop = null;
+      }
+    } else {
+      results = session.execute(inputs, outputNames);
+    }
     long inferred = clock.nanoTime();
     List<Map<String, Tensor>> split = BatchAssembler.splitOutputs(jobs, results, batched);
     long end = clock.nanoTime();
@@ -104,7 +121,9 @@ final class BatchRunner {
     long now = clock.nanoTime();
     for (InferenceJob job : jobs) {
       stats.requestFailed(
-          error.kind() == ErrorKind.UNAVAILABLE ? FailureReason.CANCELED : FailureReason.BACKEND,
+          error.kind() == ErrorKind.UNAVAILABLE || error.kind() == ErrorKind.CANCELLED
+              ? FailureReason.CANCELED
+              : FailureReason.BACKEND,
           now - job.arrivalNanos);
       complete(job, null, error);
     }

@@ -28,6 +28,8 @@ public final class InferenceJob {
   // Set under the scheduler's lock when preserve_ordering holds a finished job back.
   boolean finished;
   Map<String, Tensor> result;
+  // Set while the job runs alone in a batch: stops the run if the caller cancels.
+  volatile org.modelserver.runtime.engine.RunStop stop;
   org.modelserver.runtime.error.ServingException error;
 
   InferenceJob(

@@ -13,6 +13,7 @@ import org.modelserver.runtime.concurrent.DaemonThreads;
 import org.modelserver.runtime.config.DynamicBatching;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.engine.EngineSession;
+import org.modelserver.runtime.engine.RunStop;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.stats.ModelStatistics;
 import org.modelserver.runtime.tensor.Tensor;
@@ -208,7 +209,10 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** Takes a cancelled job out of the queue if it has not started; a started one runs on. */
+  /**
+   * Takes a cancelled job out of the queue if it has not started; a started one that runs alone is
+   * stopped where the engine can (ONNX Runtime), one that shares its batch runs on.
+   */
   private void withdraw(InferenceJob job) {
     boolean removed;
     lock.lock();
@@ -219,6 +223,11 @@ public final class Scheduler implements AutoCloseable {
     }
     if (removed) {
       runner.cancelled(job);
+      return;
+    }
+    RunStop stop = job.stop;
+    if (stop != null) {
+      stop.stop();
     }
   }
 

@@ -29,6 +29,17 @@ public interface EngineSession extends AutoCloseable {
    */
   Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs);
 
+  /**
+   * Runs the model and lets {@code stop} end the run early; engines that cannot stop a run ignore
+   * it.
+   *
+   * @throws org.modelserver.runtime.error.ServingException CANCELLED when the run was stopped
+   */
+  default Map<String, Tensor> execute(
+      Map<String, Tensor> inputs, Set<String> outputs, RunStop stop) {
+    return execute(inputs, outputs);
+  }
+
   @Override
   void close();
 }

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.modelserver.runtime.config.ModelSignature;
 import org.modelserver.runtime.engine.EngineSession;
+import org.modelserver.runtime.engine.RunStop;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
@@ -43,6 +44,43 @@ final class OnnxSession implements EngineSession {
 
   @Override
   public Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs) {
+    return execute(inputs, outputs, null);
+  }
+
+  /** Runs with ONNX Runtime's terminate flag wired to {@code stop}, when there is one. */
+  @Override
+  public Map<String, Tensor> execute(
+      Map<String, Tensor> inputs, Set<String> outputs, RunStop stop) {
+    if (stop == null) {
+      return run(inputs, outputs, null);
+    }
+    try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
+      stop.onStop(() -> terminate(options));
+      try {
+        return run(inputs, outputs, options);
+      } catch (ServingException e) {
+        if (stop.requested()) {
+          throw ServingException.cancelled("the run was stopped: its caller cancelled it");
+        }
+        throw e;
+      } finally {
+        stop.onStop(null); // the options are closed next; nothing may touch them after
+      }
+    } catch (OrtException e) {
+      throw ServingException.internal("ONNX Runtime run options failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static void terminate(OrtSession.RunOptions options) {
+    try {
+      options.setTerminate(true);
+    } catch (OrtException e) {
+      // the run ends normally instead
+    }
+  }
+
+  private Map<String, Tensor> run(
+      Map<String, Tensor> inputs, Set<String> outputs, OrtSession.RunOptions options) {
     if (closed.get()) {
       throw ServingException.unavailable("the model session has been closed (unloaded)");
     }
@@ -51,7 +89,10 @@ final class OnnxSession implements EngineSession {
       for (Map.Entry<String, Tensor> input : inputs.entrySet()) {
         onnxInputs.put(input.getKey(), toOnnx(input.getValue()));
       }
-      try (OrtSession.Result result = session.run(onnxInputs, outputs)) {
+      try (OrtSession.Result result =
+          options == null
+              ? session.run(onnxInputs, outputs)
+              : session.run(onnxInputs, outputs, options)) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, OnnxValue> output : result) {
           tensors.put(output.getKey(), fromOnnx(output.getKey(), output.getValue()));

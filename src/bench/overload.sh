@@ -138,7 +138,13 @@ die() { printf 'overload.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ----------------------------------------------------------------------------- cleanup
 SERVER_PID=""
+GEN_PID=""
 stop_server() {
+  if [[ -n "$GEN_PID" ]]; then
+    kill "$GEN_PID" 2>/dev/null || true
+    wait "$GEN_PID" 2>/dev/null || true
+    GEN_PID=""
+  fi
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do
@@ -233,14 +239,18 @@ while :; do
     SERVER_PID=""
     die "the server exited during startup (log: $SLOG)"
   fi
-  code="$(curl -s -m 5 -o "$WORK/ready.txt" -w '%{http_code}' "http://127.0.0.1:$PORT/v2/health/ready" || true)"
+  code="$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/v2/health/live" || true)"
   [[ "$code" == 200 ]] && break
-  if ((SECONDS >= deadline)); then
-    tail -30 "$SLOG" >&2
-    die "the server was not ready after ${READY_TIMEOUT}s (last answer: HTTP $code $(head -c 300 "$WORK/ready.txt" 2>/dev/null); log: $SLOG)"
-  fi
+  ((SECONDS < deadline)) || { tail -30 "$SLOG" >&2; die "the server was not live after ${READY_TIMEOUT}s (log: $SLOG)"; }
   sleep 0.5
 done
+# Models load before the port opens, so readiness is settled once live; retry briefly anyway.
+for _ in $(seq 1 20); do
+  code="$(curl -s -m 5 -o "$WORK/ready.txt" -w '%{http_code}' "http://127.0.0.1:$PORT/v2/health/ready" || true)"
+  [[ "$code" == 200 ]] && break
+  sleep 0.5
+done
+[[ "$code" == 200 ]] || die "the server is not ready: HTTP $code $(head -c 300 "$WORK/ready.txt" 2>/dev/null | tr -c '[:print:]' ' ') (log: $SLOG; model config: $CONFIG)"
 URL="http://127.0.0.1:$PORT/v2/models/$MODEL/infer"
 code="$(curl -s -m 60 -o "$WORK/smoke.out" -w '%{http_code}' -X POST -H 'Content-Type: application/octet-stream' \
   -H "Inference-Header-Content-Length: $HLEN" --data-binary "@$BODY" "$URL" || true)"
@@ -249,15 +259,21 @@ log "server ready, smoke request OK"
 
 # generate NAME RATE CONNECTIONS WARMUP DURATION: one OverloadGenerator run, JSON in WORK/NAME.json.
 generate() {
-  local name="$1" rate="$2" conns="$3" warm="$4" dur="$5" bound
+  local name="$1" rate="$2" conns="$3" warm="$4" dur="$5" bound rc=0
   bound="$(awk -v w="$warm" -v d="$dur" -v t="$REQUEST_TIMEOUT" 'BEGIN { printf "%d", w + d + t + 30 }')"
+  # In the background, so that a signal's trap runs at once (and stops it) rather than after it.
   # shellcheck disable=SC2086
-  if ! timeout "$bound" "$JAVA" $GEN_OPTS -cp "$WORK/classes" org.modelserver.bench.OverloadGenerator \
+  timeout "$bound" "$JAVA" $GEN_OPTS -cp "$WORK/classes" org.modelserver.bench.OverloadGenerator \
     --url "$URL" --body "$BODY" --header 'Content-Type: application/octet-stream' \
     --header "Inference-Header-Content-Length: $HLEN" --rate "$rate" --connections "$conns" \
-    --warmup "$warm" --duration "$dur" --timeout "$REQUEST_TIMEOUT" --cpu-pid "$SERVER_PID" >"$WORK/$name.json" 2>"$WORK/$name.err"; then
+    --warmup "$warm" --duration "$dur" --timeout "$REQUEST_TIMEOUT" --cpu-pid "$SERVER_PID" \
+    >"$WORK/$name.json" 2>"$WORK/$name.err" &
+  GEN_PID=$!
+  wait "$GEN_PID" || rc=$?
+  GEN_PID=""
+  if ((rc != 0)); then
     cat "$WORK/$name.err" >&2
-    die "the load generator failed ($name; output in $WORK/$name.json, $WORK/$name.err)"
+    die "the load generator failed with status $rc ($name; output in $WORK/$name.json, $WORK/$name.err)"
   fi
   server_alive || die "the server exited during $name (log: $SLOG)"
 }

@@ -80,8 +80,8 @@ public final class OverloadGenerator {
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private volatile boolean stopping;
   private volatile boolean closedLoopRunning;
-  private long windowStart;
-  private long windowEnd;
+  private volatile long windowStart;
+  private volatile long windowEnd;
 
   private OverloadGenerator(
       URI url,

@@ -40,6 +40,7 @@ QUEUE_SIZE=""
 QUEUE_TIMEOUT_US=""
 BATCHING_LINES=()
 CONFIG_LINES=()
+MAX_BATCH=
 EXTRA_SERVER_ARGS=()
 BUILD=1
 JAR="$ROOT/server/target/model-server.jar"
@@ -74,6 +75,7 @@ usage: src/bench/overload.sh [options]
   --queue-timeout-us N    dynamic_batching.default_queue_policy.default_timeout_microseconds
   --batching-line 'K: V'  one more line under dynamic_batching (repeatable)
   --config-line 'K: V'    one more top-level line of the model's config.yaml (repeatable)
+  --max-batch N           the model's max_batch_size (default: the export's, 16)
   --server-arg ARG        one more server argument, e.g. --server-arg=--http-threads=64 (repeatable;
                           added to SERVER_ARGS)
   --jar FILE              the server jar (default server/target/model-server.jar; never built here)
@@ -105,6 +107,7 @@ while [[ $# -gt 0 ]]; do
     --queue-timeout-us) QUEUE_TIMEOUT_US="$2"; shift 2 ;;
     --batching-line) BATCHING_LINES+=("$2"); shift 2 ;;
     --config-line) CONFIG_LINES+=("$2"); shift 2 ;;
+    --max-batch) MAX_BATCH="$2"; shift 2 ;;
     --server-arg) EXTRA_SERVER_ARGS+=("$2"); shift 2 ;;
     --server-arg=*) EXTRA_SERVER_ARGS+=("${1#--server-arg=}"); shift ;;
     --jar) JAR="$2"; shift 2 ;;
@@ -204,7 +207,11 @@ mkdir -p "$REPO/$MODEL/1"
 cp "$ONNX" "$REPO/$MODEL/1/model.onnx"
 CONFIG="$REPO/$MODEL/config.yaml"
 {
-  cat "$MODELS_DIR/$MODEL/config.yaml"
+  if [[ -n "$MAX_BATCH" ]]; then
+    sed "s/^max_batch_size: .*/max_batch_size: $MAX_BATCH/" "$MODELS_DIR/$MODEL/config.yaml"
+  else
+    cat "$MODELS_DIR/$MODEL/config.yaml"
+  fi
   echo "dynamic_batching:"
   echo "  max_queue_delay_microseconds: $QUEUE_DELAY_US"
   if [[ -n "$QUEUE_SIZE$QUEUE_TIMEOUT_US" ]]; then

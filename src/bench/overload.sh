@@ -41,6 +41,8 @@ QUEUE_TIMEOUT_US=""
 BATCHING_LINES=()
 CONFIG_LINES=()
 MAX_BATCH=
+EXPECT_CONTINUE=0
+EXPECT_NOTE=""
 EXTRA_SERVER_ARGS=()
 BUILD=1
 JAR="$ROOT/server/target/model-server.jar"
@@ -76,6 +78,8 @@ usage: src/bench/overload.sh [options]
   --batching-line 'K: V'  one more line under dynamic_batching (repeatable)
   --config-line 'K: V'    one more top-level line of the model's config.yaml (repeatable)
   --max-batch N           the model's max_batch_size (default: the export's, 16)
+  --expect-continue       send 'Expect: 100-continue': the body only after the server's 100
+                          Continue, so a refused request never sends its body
   --server-arg ARG        one more server argument, e.g. --server-arg=--http-threads=64 (repeatable;
                           added to SERVER_ARGS)
   --jar FILE              the server jar (default server/target/model-server.jar; never built here)
@@ -108,6 +112,10 @@ while [[ $# -gt 0 ]]; do
     --batching-line) BATCHING_LINES+=("$2"); shift 2 ;;
     --config-line) CONFIG_LINES+=("$2"); shift 2 ;;
     --max-batch) MAX_BATCH="$2"; shift 2 ;;
+    --expect-continue)
+      EXPECT_CONTINUE=1
+      EXPECT_NOTE=", \`Expect: 100-continue\` (the body follows the server's 100 Continue)"
+      shift ;;
     --server-arg) EXTRA_SERVER_ARGS+=("$2"); shift 2 ;;
     --server-arg=*) EXTRA_SERVER_ARGS+=("${1#--server-arg=}"); shift ;;
     --jar) JAR="$2"; shift 2 ;;
@@ -267,12 +275,15 @@ log "server ready, smoke request OK"
 # generate NAME RATE CONNECTIONS WARMUP DURATION: one OverloadGenerator run, JSON in WORK/NAME.json.
 generate() {
   local name="$1" rate="$2" conns="$3" warm="$4" dur="$5" bound rc=0
+  local expect=()
+  ((EXPECT_CONTINUE == 0)) || expect=(--header 'Expect: 100-continue')
   bound="$(awk -v w="$warm" -v d="$dur" -v t="$REQUEST_TIMEOUT" 'BEGIN { printf "%d", w + d + t + 30 }')"
   # In the background, so that a signal's trap runs at once (and stops it) rather than after it.
   # shellcheck disable=SC2086
   timeout "$bound" "$JAVA" $GEN_OPTS -cp "$WORK/classes" org.modelserver.bench.OverloadGenerator \
     --url "$URL" --body "$BODY" --header 'Content-Type: application/octet-stream' \
-    --header "Inference-Header-Content-Length: $HLEN" --rate "$rate" --connections "$conns" \
+    --header "Inference-Header-Content-Length: $HLEN" "${expect[@]}" \
+    --rate "$rate" --connections "$conns" \
     --warmup "$warm" --duration "$dur" --timeout "$REQUEST_TIMEOUT" --cpu-pid "$SERVER_PID" \
     >"$WORK/$name.json" 2>"$WORK/$name.err" &
   GEN_PID=$!
@@ -415,7 +426,7 @@ report() {
   echo "| Server options | JAVA_OPTS=\`${JAVA_OPTS}\`, SERVER_ARGS=\`${SERVER_ARGS}\` |"
   echo "| Load average (1, 5, 15 min) | $LOADAVG_START at the start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) at the end |"
   echo "| Model | \`$MODEL\`: ResNet-18 (ONNX, random weights, from \`model-repo/export_models.py --bench-models\`), input \`image\` FP32 [batch, 3, 224, 224], output \`logits\` [batch, 1000] |"
-  echo "| Request | batch 1, binary tensor data extension: $BODY_BYTES bytes (JSON header of $HLEN bytes + raw FP32), \`Inference-Header-Content-Length: $HLEN\`, binary output |"
+  echo "| Request | batch 1, binary tensor data extension: $BODY_BYTES bytes (JSON header of $HLEN bytes + raw FP32), \`Inference-Header-Content-Length: $HLEN\`, binary output$EXPECT_NOTE |"
   echo "| Load generator | \`OverloadGenerator\` (src/bench), HTTP/1.1 keep-alive, JVM options \`$GEN_OPTS\`, request timeout ${REQUEST_TIMEOUT} s |"
   echo "| Warm-up | ${WARMUP} s closed loop, $CAP_CONNECTIONS connections |"
   echo "| Capacity C | **$CAPACITY requests/s**, $CAPACITY_SOURCE |"

@@ -71,6 +71,9 @@ public final class OverloadGenerator {
   private final long durationNanos;
   private final long warmupNanos;
   private final long timeoutNanos;
+  // With an "Expect: 100-continue" header the body waits for the server's 100 Continue.
+  private final boolean expectContinue;
+  private final int headLength;
 
   private final Recorder recorder = new Recorder();
   private final CpuMeter cpu;
@@ -102,6 +105,13 @@ public final class OverloadGenerator {
     this.durationNanos = (long) (duration * NANOS);
     this.warmupNanos = (long) (warmup * NANOS);
     this.timeoutNanos = (long) (timeout * NANOS);
+    String text = new String(request, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int end = text.indexOf("\r\n\r\n");
+    this.headLength = end < 0 ? request.length : end + 4;
+    this.expectContinue =
+        text.substring(0, headLength)
+            .toLowerCase(Locale.ROOT)
+            .contains("\r\nexpect: 100-continue\r\n");
   }
 
   public static void main(String[] args) throws Exception {
@@ -381,13 +391,31 @@ public final class OverloadGenerator {
           recorder.sent.incrementAndGet();
         }
         IOException writeError = null;
+        boolean answeredEarly = false;
         try {
-          out.write(request);
-          out.flush();
+          if (expectContinue) {
+            // Headers first; the body only once the server says 100 Continue. A final answer
+            // instead (a refusal) means the body is never sent, and the connection is dropped.
+            out.write(request, 0, headLength);
+            out.flush();
+            int interim = readResponse(true);
+            if (interim == 100) {
+              out.write(request, headLength, request.length - headLength);
+              out.flush();
+            } else {
+              status = interim;
+              answeredEarly = true;
+            }
+          } else {
+            out.write(request);
+            out.flush();
+          }
         } catch (IOException e) {
           writeError = e;
         }
-        if (writeError != null) {
+        if (answeredEarly) {
+          closeQuietly();
+        } else if (writeError != null) {
           // The server may have answered before reading the body, then closed: read what came.
           try {
             socket.setSoTimeout(1000);
@@ -476,6 +504,14 @@ public final class OverloadGenerator {
 
     /** Reads one response, skips its body, returns its status; closes when the server says so. */
     private int readResponse() throws IOException {
+      return readResponse(false);
+    }
+
+    /**
+     * @param stopAtContinue return 100 after a {@code 100 Continue} instead of reading on (the
+     *     caller then sends the body)
+     */
+    private int readResponse(boolean stopAtContinue) throws IOException {
       String statusLine = readLine();
       if (statusLine == null) {
         throw new EOFException("connection closed before a response");
@@ -512,8 +548,11 @@ public final class OverloadGenerator {
       if (line == null) {
         throw new EOFException("connection closed in the response headers");
       }
+      if (status == 100 && stopAtContinue) {
+        return 100;
+      }
       if (status >= 100 && status < 200) {
-        return readResponse(); // 100 Continue and the like: the real response follows
+        return readResponse(stopAtContinue); // the real response follows
       }
       if (chunked) {
         while (true) {

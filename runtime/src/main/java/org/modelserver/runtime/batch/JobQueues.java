@@ -101,6 +101,15 @@ final class JobQueues {
     return false;
   }
 
+  /** What is full, for the message of an early refusal: the waiting count and the limit. */
+  String fullness() {
+    return size()
+        + " requests waiting (max_queue_size "
+        + policyOf(policy.priorityLevels() == 0 ? 0 : policy.defaultPriorityLevel()).maxQueueSize()
+        + (policy.priorityLevels() > 0 ? " at the default priority" : "")
+        + ")";
+  }
+
   /**
    * Appends a job to its level's queue.
    *

@@ -201,9 +201,19 @@ public final class Scheduler implements AutoCloseable {
    * that its requests go on to the version replacing it.
    */
   public boolean hasRoom() {
+    return queueFull().isEmpty();
+  }
+
+  /**
+   * Why no priority level's queue has room now (the waiting count and the limit), or empty when one
+   * has; a hint for refusing early, as {@link #hasRoom()}.
+   */
+  public java.util.Optional<String> queueFull() {
     lock.lock();
     try {
-      return state != State.OPEN || queues.hasRoom();
+      return state != State.OPEN || queues.hasRoom()
+          ? java.util.Optional.empty()
+          : java.util.Optional.of(queues.fullness());
     } finally {
       lock.unlock();
     }

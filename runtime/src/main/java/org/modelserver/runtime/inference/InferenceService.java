@@ -70,9 +70,11 @@ public final class InferenceService {
     Admission admission = new Admission(resolved, permit, guards.serverBytes(), guard.bytes());
     try {
       Scheduler scheduler = resolved.scheduler().orElseThrow();
-      if (!scheduler.hasRoom()) {
+      java.util.Optional<String> full = scheduler.queueFull();
+      if (full.isPresent()) {
         throw ServingException.overloaded(
-            "model '" + model + "' queue is full; retry later", Duration.ofSeconds(1));
+            "model '" + model + "' queue is full: " + full.get() + "; retry later",
+            Duration.ofSeconds(1));
       }
       admission.reserve(bodyBytes);
       return admission;

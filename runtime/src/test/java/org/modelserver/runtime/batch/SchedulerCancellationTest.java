@@ -105,6 +105,9 @@ class SchedulerCancellationTest {
       scheduler.submit(mixed(1, 1).inputs(), List.of("scaled"), 0, 0);
       scheduler.submit(mixed(2, 1).inputs(), List.of("scaled"), 0, 0);
       assertThat(scheduler.hasRoom()).isFalse();
+      assertThat(scheduler.queueFull())
+          .hasValueSatisfying(
+              why -> assertThat(why).contains("2 requests waiting").contains("max_queue_size 2"));
       ServingException refused =
           refusal(() -> scheduler.submit(mixed(3, 1).inputs(), List.of("scaled"), 0, 0));
       assertThat(refused.kind()).isEqualTo(ErrorKind.CAPACITY_EXCEEDED);

@@ -1,7 +1,9 @@
 package org.modelserver.server.admission;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.modelserver.server.admission.AdmissionFixtures.slowBody;
 import static org.modelserver.server.admission.AdmissionFixtures.slowRequest;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -10,6 +12,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +30,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Nothing runs for a caller who left: a cancelled gRPC call, a passed gRPC deadline and a REST
- * client that disconnects leave the queue without running (see also {@link RestResultTimeoutTest}).
- * Each test has its own one-instance model, kept busy by a long request while the one under test
- * waits behind it.
+ * client that closes its connection leave the queue without running, while a pipelined REST request
+ * is answered (see also {@link RestResultTimeoutTest}). Each test has its own one-instance model,
+ * kept busy by a long request while the one under test waits behind it.
  */
 class CancellationTest {
   @TempDir static Path repo;
@@ -37,7 +42,7 @@ class CancellationTest {
 
   @BeforeAll
   static void start() {
-    for (String model : new String[] {"cancelled", "deadline"}) {
+    for (String model : new String[] {"cancelled", "deadline", "disconnected", "pipelined"}) {
       AdmissionFixtures.addSlowModel(repo, model, "");
     }
     server = TestRepos.start("--model-repository=" + repo, "--grpc-port=0");
@@ -111,5 +116,61 @@ class CancellationTest {
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
     awaitAll(first);
     assertThat(AdmissionFixtures.successes(port, "deadline")).isEqualTo(2);
+  }
+
+  private static String rawPost(String model, String body) {
+    return "POST /v2/models/"
+        + model
+        + "/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        + "Content-Length: "
+        + body.getBytes(UTF_8).length
+        + "\r\n\r\n"
+        + body;
+  }
+
+  @Test
+  void aRestClientThatDisconnectsWhileQueuedDoesNotRun() throws Exception {
+    var first = busy("disconnected");
+    try (Socket socket = new Socket("localhost", port)) {
+      socket.getOutputStream().write(rawPost("disconnected", slowBody(2)).getBytes(UTF_8));
+      socket.getOutputStream().flush();
+      awaitPending("disconnected", 1);
+    } // the client leaves while its request waits behind the busy ones
+    awaitAll(first);
+    assertThat(AdmissionFixtures.successes(port, "disconnected")).isEqualTo(2);
+    String stats = AdmissionFixtures.get(port, "/v2/models/disconnected/stats").body();
+    assertThat(stats).contains("\"fail\":{\"count\":1");
+  }
+
+  @Test
+  void pipelinedRestRequestsAreNotTakenForADisconnectAndAreAllAnswered() throws Exception {
+    var first = busy("pipelined");
+    try (Socket socket = new Socket("localhost", port)) {
+      socket.setSoTimeout(60_000);
+      socket.getOutputStream().write(rawPost("pipelined", slowBody(2)).getBytes(UTF_8));
+      socket.getOutputStream().flush();
+      awaitPending("pipelined", 1);
+      // The next request arrives while the first waits.
+      socket.getOutputStream().write(rawPost("pipelined", slowBody(3)).getBytes(UTF_8));
+      socket.getOutputStream().flush();
+      String replies = readReplies(socket.getInputStream(), 2);
+      assertThat(replies.split("HTTP/1.1 200", -1)).hasSize(3);
+    }
+    awaitAll(first);
+    assertThat(AdmissionFixtures.successes(port, "pipelined")).isEqualTo(4);
+  }
+
+  /** Reads until {@code count} complete JSON bodies (each ending in "]}]}") have arrived. */
+  private static String readReplies(InputStream in, int count) throws IOException {
+    StringBuilder text = new StringBuilder();
+    byte[] chunk = new byte[4096];
+    while (text.toString().split("\\]\\}\\]\\}", -1).length <= count) {
+      int read = in.read(chunk);
+      if (read < 0) {
+        break;
+      }
+      text.append(new String(chunk, 0, read, UTF_8));
+    }
+    return text.toString();
   }
 }

@@ -40,7 +40,7 @@ class ClientWatch
     implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, DisposableBean {
   private static final Logger log = LoggerFactory.getLogger(ClientWatch.class);
   private static final String ATTRIBUTE = ClientWatch.class.getName();
-  private static final long PERIOD_MILLIS = 100;
+  private static final long PERIOD_MILLIS = 200;
   private static final String CLOSE_WAIT = "08";
   private static final Path[] TABLES = {Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6")};
 
@@ -53,7 +53,10 @@ class ClientWatch
   /** A TCP connection as the server sees it: its own port, the client's address and port. */
   record Connection(int localPort, InetAddress remote, int remotePort) {}
 
-  private final Map<Connection, Runnable> watched = new ConcurrentHashMap<>();
+  /** A waiting request's callback, and since when it waits. */
+  private record Watched(Runnable onGone, long since) {}
+
+  private final Map<Connection, Watched> watched = new ConcurrentHashMap<>();
   private final boolean available = Files.isReadable(TABLES[0]);
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("rest-client-watch"));
@@ -78,12 +81,25 @@ class ClientWatch
     if (!available || !(request.getAttribute(ATTRIBUTE) instanceof Connection connection)) {
       return () -> {};
     }
-    watched.put(connection, onGone);
-    return () -> watched.remove(connection, onGone);
+    Watched entry = new Watched(onGone, System.nanoTime());
+    watched.put(connection, entry);
+    return () -> watched.remove(connection, entry);
   }
 
   private void poll() {
     if (watched.isEmpty()) {
+      return;
+    }
+    // Requests that finish within a period are not worth a scan of every connection.
+    long now = System.nanoTime();
+    boolean due = false;
+    for (Watched entry : watched.values()) {
+      if (now - entry.since() >= TimeUnit.MILLISECONDS.toNanos(PERIOD_MILLIS)) {
+        due = true;
+        break;
+      }
+    }
+    if (!due) {
       return;
     }
     try {
@@ -102,17 +118,43 @@ class ClientWatch
       lines.readLine(); // the header
       String line;
       while ((line = lines.readLine()) != null && !watched.isEmpty()) {
-        String[] fields = line.trim().split("\\s+");
-        if (fields.length < 4 || !fields[3].equals(CLOSE_WAIT)) {
+        // "sl local remote st ...": find the fields without splitting the line, since under
+        // load most of the table is closed connections (TIME_WAIT) that only need their state.
+        int slEnd = tokenEnd(line, tokenStart(line, 0));
+        int localStart = tokenStart(line, slEnd);
+        int localEnd = tokenEnd(line, localStart);
+        int remoteStart = tokenStart(line, localEnd);
+        int remoteEnd = tokenEnd(line, remoteStart);
+        int stateStart = tokenStart(line, remoteEnd);
+        if (!line.startsWith(CLOSE_WAIT, stateStart)
+            || tokenEnd(line, stateStart) != stateStart + CLOSE_WAIT.length()) {
           continue;
         }
-        Connection connection = connection(fields[1], fields[2]);
-        Runnable onGone = connection == null ? null : watched.remove(connection);
-        if (onGone != null) {
-          onGone.run();
+        Connection connection =
+            connection(
+                line.substring(localStart, localEnd), line.substring(remoteStart, remoteEnd));
+        Watched gone = connection == null ? null : watched.remove(connection);
+        if (gone != null) {
+          gone.onGone().run();
         }
       }
     }
+  }
+
+  private static int tokenStart(String line, int from) {
+    int at = from;
+    while (at < line.length() && line.charAt(at) == ' ') {
+      at++;
+    }
+    return at;
+  }
+
+  private static int tokenEnd(String line, int from) {
+    int at = from;
+    while (at < line.length() && line.charAt(at) != ' ') {
+      at++;
+    }
+    return at;
   }
 
   /** Parses "ADDR:PORT" pairs of the kernel's table (addresses in 32-bit host-order words). */

@@ -14,13 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.modelserver.runtime.json.StrictJson;
 import org.modelserver.runtime.tensor.DataType;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Reads {@code config.yaml} or {@code config.json} with Triton's model-configuration field names.
@@ -65,10 +63,8 @@ public final class ModelConfigParser {
   private static final Set<String> OUTPUT_KEYS =
       Set.of("name", "data_type", "dims", "label_filename");
 
-  private final ObjectMapper yaml =
-      YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-  private final ObjectMapper json =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private final ObjectMapper yaml = StrictJson.yaml();
+  private final ObjectMapper json = StrictJson.json();
 
   /** The config file in a model folder, if there is one. */
   public static Optional<Path> configFile(Path modelDir) {

@@ -1,2 +1,5 @@
-/** The strict-JSON rule every parser applies: unknown fields are errors with one message format. */
+/**
+ * The strict-JSON rules every parser applies: duplicate keys are errors ({@link StrictJson}), and
+ * unknown fields are errors with one message format ({@link StrictFields}).
+ */
 package org.modelserver.runtime.json;

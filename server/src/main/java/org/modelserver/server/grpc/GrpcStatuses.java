@@ -7,6 +7,7 @@ import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.server.Messages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +65,7 @@ final class GrpcStatuses {
                 trailers.put(RETRY_PUSHBACK_MS, Long.toString(millis));
               });
       return Status.fromCode(code)
-          .withDescription(serving.getMessage())
+          .withDescription(Messages.bounded(serving.getMessage()))
           .asRuntimeException(trailers);
     }
     if (cause instanceof java.util.concurrent.CancellationException) {

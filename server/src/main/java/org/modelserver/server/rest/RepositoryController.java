@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.json.StrictFields;
+import org.modelserver.runtime.json.StrictJson;
 import org.modelserver.runtime.registry.IndexEntry;
 import org.modelserver.runtime.registry.LoadParameters;
 import org.modelserver.runtime.registry.ModelManager;
@@ -36,7 +37,8 @@ class RepositoryController {
   private final ModelUrls urls;
   private final RequestBodies bodies;
   private final long maxUploadBytes;
-  private final JsonMapper json = JsonMapper.builder().build();
+  // Duplicate keys are refused, as by every parser of the server.
+  private final JsonMapper json = StrictJson.json();
 
   RepositoryController(
       ModelManager manager, RequestBodies bodies, ServerOptions options, ModelUrls urls) {

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.catalina.connector.ClientAbortException;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.server.Messages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -50,7 +51,17 @@ class RestErrorHandler {
   static ResponseEntity<Map<String, String>> body(HttpStatus status, String message) {
     return ResponseEntity.status(status)
         .contentType(MediaType.APPLICATION_JSON)
-        .body(Map.of("error", message));
+        .body(Map.of("error", Messages.bounded(message)));
+  }
+
+  /** A multipart body that cannot be parsed (no boundary, an unterminated part): the client's. */
+  @ExceptionHandler(org.springframework.web.multipart.MultipartException.class)
+  ResponseEntity<Map<String, String>> malformedMultipart(
+      org.springframework.web.multipart.MultipartException e) {
+    return body(
+        HttpStatus.BAD_REQUEST,
+        "malformed multipart body: expected multipart/form-data with a boundary and terminated"
+            + " parts");
   }
 
   @ExceptionHandler(ServingException.class)
@@ -76,7 +87,7 @@ class RestErrorHandler {
     return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT)
         .header(HttpHeaders.CONNECTION, "close")
         .contentType(MediaType.APPLICATION_JSON)
-        .body(Map.of("error", e.getMessage()));
+        .body(Map.of("error", Messages.bounded(e.getMessage())));
   }
 
   @ExceptionHandler({CompletionException.class, ExecutionException.class})

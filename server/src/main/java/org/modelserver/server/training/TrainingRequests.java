@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.json.StrictJson;
 import org.modelserver.runtime.train.job.JobPlanner;
 import org.modelserver.server.rest.RequestBodies;
 import org.springframework.stereotype.Component;
@@ -13,7 +14,6 @@ import org.springframework.web.multipart.MultipartFile;
 import org.springframework.web.multipart.MultipartHttpServletRequest;
 import org.springframework.web.util.WebUtils;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -29,8 +29,7 @@ class TrainingRequests {
       "{\"dataset\": {\"format\": \"jsonl\", \"data\": \"...\"}, \"epochs\": 10}";
 
   private final RequestBodies bodies;
-  private final JsonMapper json =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private final JsonMapper json = StrictJson.json();
 
   TrainingRequests(RequestBodies bodies) {
     this.bodies = bodies;

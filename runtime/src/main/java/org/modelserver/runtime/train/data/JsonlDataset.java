@@ -6,15 +6,14 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.json.StrictFields;
+import org.modelserver.runtime.json.StrictJson;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.runtime.train.spec.LossFunction;
 import org.modelserver.runtime.train.spec.SampleLayout;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads JSONL: one JSON object per line (blank lines skipped) with a key per model input and a key
@@ -23,8 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
  * a class index.
  */
 final class JsonlDataset {
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final ObjectMapper JSON = StrictJson.json();
 
   private JsonlDataset() {}
 

@@ -11,6 +11,7 @@ import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.inference.InferenceRequest;
 import org.modelserver.runtime.inference.InputPlan;
 import org.modelserver.runtime.json.StrictFields;
+import org.modelserver.runtime.json.StrictJson;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.runtime.tensor.Tensor;
@@ -21,7 +22,6 @@ import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /** Parses a KServe v2 JSON inference request body, rejecting anything it does not understand. */
 public final class InferRequestReader {
@@ -34,8 +34,7 @@ public final class InferRequestReader {
   private static final int MAX_RANK = 32;
 
   private final ObjectMapper mapper =
-      JsonMapper.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      StrictJson.jsonBuilder()
           .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
           // Sub-trees are read from the middle of the request; the end is checked separately.
           .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -1,0 +1,32 @@
+package org.modelserver.runtime.json;
+
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * The one strict reader of every parser: a key given twice in one object is an error, never a
+ * silent "last one wins". Unknown keys are refused by {@link StrictFields}.
+ */
+public final class StrictJson {
+  private static final JsonMapper JSON = jsonBuilder().build();
+  private static final YAMLMapper YAML =
+      YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  private StrictJson() {}
+
+  /** A JSON reader that refuses duplicate keys; thread-safe and shared. */
+  public static JsonMapper json() {
+    return JSON;
+  }
+
+  /** A YAML reader that refuses duplicate keys; thread-safe and shared. */
+  public static YAMLMapper yaml() {
+    return YAML;
+  }
+
+  /** A builder already strict, for readers that need more features. */
+  public static JsonMapper.Builder jsonBuilder() {
+    return JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+  }
+}

@@ -9,20 +9,16 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * silent "last one wins". Unknown keys are refused by {@link StrictFields}.
  */
 public final class StrictJson {
-  private static final JsonMapper JSON = jsonBuilder().build();
-  private static final YAMLMapper YAML =
-      YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
   private StrictJson() {}
 
-  /** A JSON reader that refuses duplicate keys; thread-safe and shared. */
+  /** A new JSON reader that refuses duplicate keys; thread-safe: build it once and keep it. */
   public static JsonMapper json() {
-    return JSON;
+    return jsonBuilder().build();
   }
 
-  /** A YAML reader that refuses duplicate keys; thread-safe and shared. */
+  /** A new YAML reader that refuses duplicate keys; thread-safe: build it once and keep it. */
   public static YAMLMapper yaml() {
-    return YAML;
+    return YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   }
 
   /** A builder already strict, for readers that need more features. */

@@ -73,10 +73,11 @@ public class GrpcServer implements SmartLifecycle {
             .maxInboundMessageSize((int) options.maxMessageSize().toBytes())
             .maxConcurrentCallsPerConnection(options.maxConcurrentCallsPerConnection())
             .addService(
-                ServerInterceptors.intercept(
-                    new InferenceGrpcService(
-                        inference, views, version, manager, options.streamWindow()),
-                    new AccessInterceptor(access)))
+                MalformedMessages.guard(
+                    ServerInterceptors.intercept(
+                        new InferenceGrpcService(
+                            inference, views, version, manager, options.streamWindow()),
+                        new AccessInterceptor(access))))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(reflectionV1Alpha());

@@ -1,10 +1,12 @@
 package org.modelserver.server.rest;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.modelserver.server.ServerIdentity;
 import org.modelserver.server.ServerReadiness;
+import org.modelserver.server.security.ManagementAccess;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -20,11 +22,15 @@ class HealthController {
 
   private final ServerReadiness readiness;
   private final String version;
+  private final ManagementAccess access;
 
   HealthController(
-      ServerReadiness readiness, @Value("${modelserver.build-version:dev}") String version) {
+      ServerReadiness readiness,
+      @Value("${modelserver.build-version:dev}") String version,
+      ManagementAccess access) {
     this.readiness = readiness;
     this.version = version;
+    this.access = access;
   }
 
   @GetMapping("/v2/health/live")
@@ -33,14 +39,19 @@ class HealthController {
   }
 
   @GetMapping("/v2/health/ready")
-  ResponseEntity<Map<String, Object>> ready() {
+  ResponseEntity<Map<String, Object>> ready(HttpServletRequest http) {
     List<String> reasons = readiness.notReadyReasons();
     if (reasons.isEmpty()) {
       return ResponseEntity.ok(Map.of("ready", true));
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("ready", false);
-    body.put("error", String.join("; ", reasons));
+    // Readiness is open to probes; model names and failure reasons are for callers who may infer.
+    body.put(
+        "error",
+        access.mayInfer(http)
+            ? String.join("; ", reasons)
+            : "the server is not ready (the reasons need the inference token)");
     return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(body);
   }
 

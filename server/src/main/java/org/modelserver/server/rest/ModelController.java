@@ -25,9 +25,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class ModelController {
   private final ModelRegistry registry;
+  private final org.modelserver.server.security.ManagementAccess access;
 
-  ModelController(ModelRegistry registry) {
+  ModelController(ModelRegistry registry, org.modelserver.server.security.ManagementAccess access) {
     this.registry = registry;
+    this.access = access;
   }
 
   @GetMapping({"/v2/models/{model}", "/v2/models/{model}/versions/{version}"})
@@ -46,7 +48,9 @@ class ModelController {
 
   @GetMapping({"/v2/models/{model}/ready", "/v2/models/{model}/versions/{version}/ready"})
   ResponseEntity<Map<String, Object>> ready(
-      @PathVariable String model, @PathVariable(required = false) String version) {
+      @PathVariable String model,
+      @PathVariable(required = false) String version,
+      jakarta.servlet.http.HttpServletRequest http) {
     Optional<String> notReady = registry.notReadyReason(model, Versions.parse(version));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", model);
@@ -54,7 +58,12 @@ class ModelController {
     if (notReady.isEmpty()) {
       return ResponseEntity.ok(body);
     }
-    body.put("error", notReady.get());
+    // Open to probes; why a model failed (paths, engine messages) is for callers who may infer.
+    body.put(
+        "error",
+        access.mayInfer(http)
+            ? notReady.get()
+            : "model '" + model + "' is not ready (the reason needs the inference token)");
     return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(body);
   }
 

@@ -123,6 +123,12 @@ public class ManagementAccess {
     return remoteAddress == null ? "unknown-address" : remoteAddress;
   }
 
+  /** Whether a REST request may use the inference endpoints (and so see why a model fails). */
+  public boolean mayInfer(jakarta.servlet.http.HttpServletRequest request) {
+    return check(Endpoint.INFERENCE, PeerAddress.of(request), request.getHeader("Authorization"))
+        .isEmpty();
+  }
+
   /** {@link #caller(String, String)} of a REST request. */
   public String caller(jakarta.servlet.http.HttpServletRequest request) {
     return caller(PeerAddress.of(request), request.getHeader("Authorization"));

@@ -189,8 +189,11 @@ public final class Scheduler implements AutoCloseable {
     // The caller runs one batch itself; what that frees up goes to the executor.
     Batch mine = dispatch(work, true);
     if (mine != null) {
-      runner.run(mine.jobs, mine.session);
-      release(mine, false);
+      try {
+        runner.run(mine.jobs, mine.session);
+      } finally {
+        release(mine, false); // the instance returns to the pool whatever the run threw
+      }
     }
     return job.future;
   }
@@ -343,8 +346,13 @@ public final class Scheduler implements AutoCloseable {
   private void runAndContinue(Batch batch) {
     Batch current = batch;
     while (current != null) {
-      runner.run(current.jobs, current.session);
-      current = release(current, true);
+      Batch next = null;
+      try {
+        runner.run(current.jobs, current.session);
+      } finally {
+        next = release(current, true);
+      }
+      current = next;
     }
   }
 

@@ -30,7 +30,8 @@ final class RepositoryPoller implements AutoCloseable {
         () -> {
           try {
             poll.run();
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) {
+            // An Error thrown out of a scheduled task would end the schedule for good.
             log.warn("Repository poll failed; the next one retries", e);
           }
         },

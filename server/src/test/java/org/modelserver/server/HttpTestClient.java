@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +29,17 @@ public final class HttpTestClient {
     this.base = "http://localhost:" + port;
   }
 
-  /** A status code and body, with the body parsed as JSON on demand. */
-  public record Reply(int status, String body, String contentType) {
+  /** A status code, headers and body, with the body parsed as JSON on demand. */
+  public record Reply(int status, String body, String contentType, HttpHeaders headers) {
+    public Reply(int status, String body, String contentType) {
+      this(status, body, contentType, HttpHeaders.of(java.util.Map.of(), (name, value) -> true));
+    }
+
+    /** A header's first value. */
+    public java.util.Optional<String> header(String name) {
+      return headers.firstValue(name);
+    }
+
     public JsonNode json() {
       return JSON.readTree(body);
     }
@@ -131,7 +141,8 @@ public final class HttpTestClient {
       return new Reply(
           response.statusCode(),
           response.body(),
-          response.headers().firstValue("Content-Type").orElse(""));
+          response.headers().firstValue("Content-Type").orElse(""),
+          response.headers());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -52,10 +52,8 @@ public class RequestBodies {
    * (a declared length was reserved on admission).
    */
   public byte[] read(HttpServletRequest request, Admission admission) {
+    requireWithinLimit(request);
     long declared = request.getContentLengthLong();
-    if (declared > limit) {
-      throw tooLarge(declared + " bytes");
-    }
     long start = System.nanoTime();
     try (InputStream in = request.getInputStream()) {
       if (declared >= 0) {

@@ -4,14 +4,8 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +14,7 @@ import org.modelserver.grpc.v2.InferTensorContents;
 import org.modelserver.grpc.v2.ModelInferRequest;
 import org.modelserver.grpc.v2.ModelInferResponse;
 import org.modelserver.runtime.testsupport.TinyOnnx;
+import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.TestRepos;
 
 /** Repositories and requests shared by the admission tests. */
@@ -27,12 +22,6 @@ final class AdmissionFixtures {
   static final String CLASSIFIER_BODY =
       "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,4],\"datatype\":\"FP32\","
           + "\"data\":[1,2,3,4]}]}";
-
-  private static final HttpClient CLIENT =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
 
   private AdmissionFixtures() {}
 
@@ -109,28 +98,12 @@ final class AdmissionFixtures {
         .build();
   }
 
-  static HttpResponse<String> post(int port, String path, String body) {
-    return send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
+  static HttpTestClient.Reply post(int port, String path, String body) {
+    return new HttpTestClient(port).post(path, body);
   }
 
-  static HttpResponse<String> get(int port, String path) {
-    return send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET());
-  }
-
-  static HttpResponse<String> send(HttpRequest.Builder request) {
-    try {
-      return CLIENT.send(
-          request.timeout(Duration.ofSeconds(60)).build(),
-          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  static HttpTestClient.Reply get(int port, String path) {
+    return new HttpTestClient(port).get(path);
   }
 
   /** The {@code success} count of a model's statistics, over all its versions. */
@@ -138,7 +111,7 @@ final class AdmissionFixtures {
     String body = get(port, "/v2/models/" + model + "/stats").body();
     long total = 0;
     for (tools.jackson.databind.JsonNode stats :
-        org.modelserver.server.HttpTestClient.JSON.readTree(body).get("model_stats")) {
+        HttpTestClient.JSON.readTree(body).get("model_stats")) {
       total += stats.get("inference_stats").get("success").get("count").longValue();
     }
     return total;

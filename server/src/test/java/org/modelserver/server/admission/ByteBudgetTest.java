@@ -6,22 +6,18 @@ import static org.modelserver.server.admission.AdmissionFixtures.post;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.grpc.v2.ModelInferRequest;
-import org.modelserver.server.TestRepos;
-import org.modelserver.server.grpc.GrpcServer;
-import org.springframework.context.ConfigurableApplicationContext;
+import org.modelserver.server.HttpTestClient;
+import org.modelserver.server.RunningServer;
 
 /**
  * The server-wide in-flight byte budget ({@code --max-inflight-bytes}): a request that would pass
@@ -32,26 +28,20 @@ class ByteBudgetTest {
   private static final int BUDGET = 64 * 1024;
 
   @TempDir static Path repo;
-  private static ConfigurableApplicationContext server;
+  private static RunningServer server;
   private static int port;
   private static ManagedChannel channel;
 
   @BeforeAll
   static void start() {
     AdmissionFixtures.addClassifier(repo, "");
-    server =
-        TestRepos.start(
-            "--model-repository=" + repo, "--grpc-port=0", "--max-inflight-bytes=" + BUDGET);
-    port = TestRepos.port(server);
-    channel =
-        ManagedChannelBuilder.forAddress("localhost", server.getBean(GrpcServer.class).port())
-            .usePlaintext()
-            .build();
+    server = RunningServer.start("--model-repository=" + repo, "--max-inflight-bytes=" + BUDGET);
+    port = server.port();
+    channel = server.channel();
   }
 
   @AfterAll
   static void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
   }
 
@@ -63,15 +53,15 @@ class ByteBudgetTest {
   @Test
   void aRestBodyOverTheBudgetIsRefusedWith503AndTheServerStaysReady() {
     for (int i = 0; i < 20; i++) {
-      HttpResponse<String> refused =
+      HttpTestClient.Reply refused =
           post(port, "/v2/models/classifier/infer", padded(BUDGET + 1024));
-      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.status()).isEqualTo(503);
       assertThat(refused.body()).contains("--max-inflight-bytes").contains(BUDGET + " bytes");
-      assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(refused.header("Retry-After")).hasValue("1");
     }
-    assertThat(post(port, "/v2/models/classifier/infer", padded(BUDGET / 2)).statusCode())
+    assertThat(post(port, "/v2/models/classifier/infer", padded(BUDGET / 2)).status())
         .isEqualTo(200);
-    assertThat(AdmissionFixtures.get(port, "/v2/health/ready").statusCode()).isEqualTo(200);
+    assertThat(AdmissionFixtures.get(port, "/v2/health/ready").status()).isEqualTo(200);
     // Every byte reserved was given back.
     assertThat(AdmissionFixtures.get(port, "/metrics").body())
         .contains("modelserver_inflight_bytes 0.0")
@@ -80,8 +70,8 @@ class ByteBudgetTest {
 
   @Test
   void anUnknownModelIsStill404WhateverItsSize() {
-    HttpResponse<String> reply = post(port, "/v2/models/missing/infer", padded(BUDGET + 1024));
-    assertThat(reply.statusCode()).isEqualTo(404);
+    HttpTestClient.Reply reply = post(port, "/v2/models/missing/infer", padded(BUDGET + 1024));
+    assertThat(reply.status()).isEqualTo(404);
   }
 
   @Test

@@ -9,7 +9,6 @@ import static org.modelserver.server.admission.AdmissionFixtures.slowRequest;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -24,9 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.grpc.v2.ModelInferResponse;
-import org.modelserver.server.TestRepos;
-import org.modelserver.server.grpc.GrpcServer;
-import org.springframework.context.ConfigurableApplicationContext;
+import org.modelserver.server.RunningServer;
 
 /**
  * Nothing runs for a caller who left: a cancelled gRPC call, a passed gRPC deadline and a REST
@@ -36,7 +33,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class CancellationTest {
   @TempDir static Path repo;
-  private static ConfigurableApplicationContext server;
+  private static RunningServer server;
   private static int port;
   private static ManagedChannel channel;
 
@@ -45,17 +42,13 @@ class CancellationTest {
     for (String model : new String[] {"cancelled", "deadline", "disconnected", "pipelined"}) {
       AdmissionFixtures.addSlowModel(repo, model, "");
     }
-    server = TestRepos.start("--model-repository=" + repo, "--grpc-port=0");
-    port = TestRepos.port(server);
-    channel =
-        ManagedChannelBuilder.forAddress("localhost", server.getBean(GrpcServer.class).port())
-            .usePlaintext()
-            .build();
+    server = RunningServer.start("--model-repository=" + repo);
+    port = server.port();
+    channel = server.channel();
   }
 
   @AfterAll
   static void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
   }
 

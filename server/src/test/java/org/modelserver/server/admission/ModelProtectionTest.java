@@ -7,11 +7,9 @@ import static org.modelserver.server.admission.AdmissionFixtures.post;
 import static org.modelserver.server.admission.AdmissionFixtures.slowBody;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
-import org.modelserver.server.TestRepos;
-import org.modelserver.server.grpc.GrpcServer;
-import org.springframework.context.ConfigurableApplicationContext;
+import org.modelserver.server.HttpTestClient;
+import org.modelserver.server.RunningServer;
 
 /**
  * Per-model protection from {@code config.yaml}, through the real server: a rate limit per caller
@@ -33,7 +30,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class ModelProtectionTest {
   @TempDir static Path repo;
-  private static ConfigurableApplicationContext server;
+  private static RunningServer server;
   private static int port;
   private static ManagedChannel channel;
   private static GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub grpc;
@@ -51,34 +48,30 @@ class ModelProtectionTest {
     AdmissionFixtures.addSlowModel(repo, "failing", breaker);
     AdmissionFixtures.addSlowModel(repo, "picky", breaker);
     AdmissionFixtures.addSlowModel(repo, "narrow", "protection: {max_concurrent_requests: 1}\n");
-    server = TestRepos.start("--model-repository=" + repo, "--grpc-port=0");
-    port = TestRepos.port(server);
-    channel =
-        ManagedChannelBuilder.forAddress("localhost", server.getBean(GrpcServer.class).port())
-            .usePlaintext()
-            .build();
+    server = RunningServer.start("--model-repository=" + repo);
+    port = server.port();
+    channel = server.channel();
     grpc = GRPCInferenceServiceGrpc.newBlockingStub(channel);
   }
 
   @AfterAll
   static void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
   }
 
   @Test
   void overItsRateACallerGets429WithRetryAfterOverRestAndResourceExhaustedOverGrpc() {
     List<Integer> statuses = new ArrayList<>();
-    HttpResponse<String> limited = null;
+    HttpTestClient.Reply limited = null;
     for (int i = 0; i < 6 && limited == null; i++) {
-      HttpResponse<String> reply = post(port, "/v2/models/classifier/infer", CLASSIFIER_BODY);
-      statuses.add(reply.statusCode());
-      if (reply.statusCode() == 429) {
+      HttpTestClient.Reply reply = post(port, "/v2/models/classifier/infer", CLASSIFIER_BODY);
+      statuses.add(reply.status());
+      if (reply.status() == 429) {
         limited = reply;
       }
     }
     assertThat(statuses).startsWith(200).contains(429);
-    assertThat(limited.headers().firstValue("Retry-After"))
+    assertThat(limited.header("Retry-After"))
         .hasValueSatisfying(value -> assertThat(Long.parseLong(value)).isBetween(1L, 5L));
     assertThat(limited.body())
         .contains("rate limit of model 'classifier' exceeded")
@@ -105,13 +98,13 @@ class ModelProtectionTest {
   void theBreakerOpensOnEngineFaultsRefusesFastAndClosesAfterItsWait() throws Exception {
     // Too large to allocate: ONNX Runtime fails inside the engine, twice.
     for (int i = 0; i < 2; i++) {
-      HttpResponse<String> fault = post(port, "/v2/models/failing/infer", slowBody(400_000));
-      assertThat(fault.statusCode()).as(fault.body()).isEqualTo(500);
+      HttpTestClient.Reply fault = post(port, "/v2/models/failing/infer", slowBody(400_000));
+      assertThat(fault.status()).as(fault.body()).isEqualTo(500);
     }
-    HttpResponse<String> open = post(port, "/v2/models/failing/infer", slowBody(2));
-    assertThat(open.statusCode()).isEqualTo(503);
+    HttpTestClient.Reply open = post(port, "/v2/models/failing/infer", slowBody(2));
+    assertThat(open.status()).isEqualTo(503);
     assertThat(open.body()).contains("circuit breaker OPEN");
-    assertThat(open.headers().firstValue("Retry-After")).isPresent();
+    assertThat(open.header("Retry-After")).isPresent();
     assertThat(post(port, "/v2/repository/index", "{}").body()).contains("circuit breaker OPEN");
     assertThat(get(port, "/metrics").body())
         .contains("resilience4j_circuitbreaker_state")
@@ -126,41 +119,41 @@ class ModelProtectionTest {
 
     // After its wait the breaker lets one trial through; its success closes it.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    HttpResponse<String> reply;
+    HttpTestClient.Reply reply;
     do {
       Thread.sleep(200);
       reply = post(port, "/v2/models/failing/infer", slowBody(2));
-    } while (reply.statusCode() != 200 && System.nanoTime() < deadline);
-    assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
-    assertThat(post(port, "/v2/models/failing/infer", slowBody(2)).statusCode()).isEqualTo(200);
+    } while (reply.status() != 200 && System.nanoTime() < deadline);
+    assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+    assertThat(post(port, "/v2/models/failing/infer", slowBody(2)).status()).isEqualTo(200);
     assertThat(post(port, "/v2/repository/index", "{}").body()).doesNotContain("circuit breaker");
   }
 
   @Test
   void aClientErrorDoesNotCountAgainstTheBreaker() {
     for (int i = 0; i < 4; i++) {
-      HttpResponse<String> bad =
+      HttpTestClient.Reply bad =
           post(port, "/v2/models/picky/infer", slowBody(2).replace("INT64", "FP32"));
-      assertThat(bad.statusCode()).isEqualTo(400);
+      assertThat(bad.status()).isEqualTo(400);
     }
-    assertThat(post(port, "/v2/models/picky/infer", slowBody(2)).statusCode()).isEqualTo(200);
+    assertThat(post(port, "/v2/models/picky/infer", slowBody(2)).status()).isEqualTo(200);
   }
 
   @Test
   void theBulkheadRefusesASecondRequestWhileOneIsInFlight() {
     // Two requests that each take a second or so overlap: the model admits one at a time.
-    List<CompletableFuture<HttpResponse<String>>> both = new ArrayList<>();
+    List<CompletableFuture<HttpTestClient.Reply>> both = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       both.add(
           CompletableFuture.supplyAsync(
               () -> post(port, "/v2/models/narrow/infer", slowBody(3000))));
     }
-    List<HttpResponse<String>> replies = both.stream().map(CompletableFuture::join).toList();
-    assertThat(replies.stream().map(HttpResponse::statusCode).sorted().toList())
+    List<HttpTestClient.Reply> replies = both.stream().map(CompletableFuture::join).toList();
+    assertThat(replies.stream().map(HttpTestClient.Reply::status).sorted().toList())
         .containsExactly(200, 503);
-    HttpResponse<String> refused =
-        replies.stream().filter(reply -> reply.statusCode() == 503).findFirst().orElseThrow();
+    HttpTestClient.Reply refused =
+        replies.stream().filter(reply -> reply.status() == 503).findFirst().orElseThrow();
     assertThat(refused.body()).contains("protection.max_concurrent_requests");
-    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    assertThat(refused.header("Retry-After")).isPresent();
   }
 }

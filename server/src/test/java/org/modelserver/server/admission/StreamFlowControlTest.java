@@ -18,9 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.grpc.v2.ModelInferRequest;
 import org.modelserver.grpc.v2.ModelStreamInferResponse;
-import org.modelserver.server.TestRepos;
+import org.modelserver.server.RunningServer;
 import org.modelserver.server.grpc.GrpcServer;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * {@code ModelStreamInfer} with a client that does not read its responses: the server stops reading
@@ -33,19 +32,18 @@ class StreamFlowControlTest {
   private static final int WINDOW = 8;
 
   @TempDir static Path repo;
-  private static ConfigurableApplicationContext server;
+  private static RunningServer server;
   private static int port;
   private static ManagedChannel channel;
 
   @BeforeAll
   static void start() {
     AdmissionFixtures.addClassifier(repo, "");
-    server =
-        TestRepos.start(
-            "--model-repository=" + repo, "--grpc-port=0", "--grpc-stream-window=" + WINDOW);
-    port = TestRepos.port(server);
+    server = RunningServer.start("--model-repository=" + repo, "--grpc-stream-window=" + WINDOW);
+    port = server.port();
     channel =
-        NettyChannelBuilder.forAddress("localhost", server.getBean(GrpcServer.class).port())
+        NettyChannelBuilder.forAddress(
+                "localhost", server.context().getBean(GrpcServer.class).port())
             .usePlaintext()
             // the smallest HTTP/2 window: responses the client does not read soon fill it
             .flowControlWindow(65_535)

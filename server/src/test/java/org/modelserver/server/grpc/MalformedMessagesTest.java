@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -14,21 +13,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.grpc.v2.ModelReadyRequest;
+import org.modelserver.server.RunningServer;
 import org.modelserver.server.TestRepos;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Bytes that are not a valid request message get INVALID_ARGUMENT with a short message, not UNKNOWN
  * with a stack trace (part of issue 14); the server goes on answering.
  */
 class MalformedMessagesTest {
-  private static ConfigurableApplicationContext server;
+  private static RunningServer server;
   private static ManagedChannel channel;
 
   /** Sends raw bytes as the request message. */
@@ -51,16 +49,12 @@ class MalformedMessagesTest {
 
   @BeforeAll
   static void start() {
-    server = TestRepos.start("--model-repository=" + TestRepos.exampleRepo(), "--grpc-port=0");
-    channel =
-        ManagedChannelBuilder.forAddress("localhost", server.getBean(GrpcServer.class).port())
-            .usePlaintext()
-            .build();
+    server = RunningServer.start("--model-repository=" + TestRepos.exampleRepo());
+    channel = server.channel();
   }
 
   @AfterAll
   static void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
   }
 

@@ -3,12 +3,10 @@ package org.modelserver.server.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,9 +14,8 @@ import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.grpc.v2.ModelInferRequest;
 import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.Messages;
+import org.modelserver.server.RunningServer;
 import org.modelserver.server.TestRepos;
-import org.modelserver.server.grpc.GrpcServer;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.web.filter.FormContentFilter;
 
 /**
@@ -26,7 +23,7 @@ import org.springframework.web.filter.FormContentFilter;
  * multipart, form bodies on paths that take none, and client text echoed in error messages.
  */
 class HostileBodiesTest {
-  private static ConfigurableApplicationContext server;
+  private static RunningServer server;
   private static HttpTestClient http;
   private static int port;
   private static ManagedChannel channel;
@@ -34,22 +31,17 @@ class HostileBodiesTest {
   @BeforeAll
   static void start() {
     server =
-        TestRepos.start(
+        RunningServer.start(
             "--model-repository=" + TestRepos.exampleRepo(),
             "--model-control-mode=explicit",
-            "--load-model=classifier",
-            "--grpc-port=0");
-    port = TestRepos.port(server);
+            "--load-model=classifier");
+    port = server.port();
     http = new HttpTestClient(port);
-    channel =
-        ManagedChannelBuilder.forAddress("localhost", server.getBean(GrpcServer.class).port())
-            .usePlaintext()
-            .build();
+    channel = server.channel();
   }
 
   @AfterAll
   static void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
   }
 
@@ -84,7 +76,7 @@ class HostileBodiesTest {
 
   @Test
   void noFilterReadsFormBodiesAndAFormPutOnAnOpenPathIsRefused() {
-    assertThat(server.getBeanProvider(FormContentFilter.class).getIfAvailable()).isNull();
+    assertThat(server.context().getBeanProvider(FormContentFilter.class).getIfAvailable()).isNull();
     HttpTestClient.Reply reply =
         http.send(
             HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/health/live"))

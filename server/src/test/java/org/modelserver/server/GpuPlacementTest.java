@@ -65,7 +65,7 @@ class GpuPlacementTest {
     @BeforeAll
     void start() {
       server = TestRepos.start("--model-repository=" + repo, "--grpc-port=0");
-      http = new HttpTestClient(TestRepos.port(server));
+      http = TestRepos.client(server);
     }
 
     @AfterAll
@@ -116,7 +116,7 @@ class GpuPlacementTest {
     @BeforeAll
     void start() {
       server = TestRepos.start("--model-repository=" + repo, "--grpc-port=0", "--gpu-fallback=cpu");
-      http = new HttpTestClient(TestRepos.port(server));
+      http = TestRepos.client(server);
     }
 
     @AfterAll

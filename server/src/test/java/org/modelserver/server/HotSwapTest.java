@@ -45,7 +45,7 @@ class HotSwapTest {
             "--model-repository=" + repo,
             "--model-control-mode=explicit",
             "--load-model=swapped")) {
-      HttpTestClient http = new HttpTestClient(TestRepos.port(context));
+      HttpTestClient http = TestRepos.client(context);
       runUnderLoad(
           http,
           version -> {
@@ -71,7 +71,7 @@ class HotSwapTest {
             "--model-repository=" + repo,
             "--model-control-mode=poll",
             "--repository-poll-secs=1")) {
-      HttpTestClient http = new HttpTestClient(TestRepos.port(context));
+      HttpTestClient http = TestRepos.client(context);
       runUnderLoad(
           http,
           version -> {
@@ -97,7 +97,7 @@ class HotSwapTest {
             "--model-repository=" + repo,
             "--model-control-mode=explicit",
             "--load-model=swapped")) {
-      HttpTestClient http = new HttpTestClient(TestRepos.port(context));
+      HttpTestClient http = TestRepos.client(context);
       List<String> configs =
           List.of(
               "{\"max_batch_size\": 8, \"instance_group\": [{\"count\": 2}]}",

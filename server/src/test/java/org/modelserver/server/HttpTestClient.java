@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.modelserver.server.security.Endpoint;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -24,9 +25,31 @@ public final class HttpTestClient {
           .connectTimeout(Duration.ofSeconds(10))
           .build();
   private final String base;
+  private final String managementBase;
 
+  /** A client of one port, management included (which then needs the admin token). */
   public HttpTestClient(int port) {
+    this(port, port);
+  }
+
+  /**
+   * A client that sends management requests (as {@link Endpoint#ofRestPath} sorts them) to the
+   * loopback management listener, where they need no token, and the rest to the serving port.
+   */
+  public HttpTestClient(int port, int managementPort) {
     this.base = "http://localhost:" + port;
+    this.managementBase = "http://localhost:" + managementPort;
+  }
+
+  /** The URI of a path: on the management listener for management paths, else the main port. */
+  public URI uri(String path) {
+    return URI.create(base(path) + path);
+  }
+
+  private String base(String path) {
+    int query = path.indexOf('?');
+    String bare = query < 0 ? path : path.substring(0, query);
+    return Endpoint.ofRestPath(bare) == Endpoint.MANAGEMENT ? managementBase : base;
   }
 
   /** A status code, headers and body, with the body parsed as JSON on demand. */
@@ -55,12 +78,12 @@ public final class HttpTestClient {
   }
 
   public Reply get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    return send(HttpRequest.newBuilder(URI.create(base(path) + path)).GET());
   }
 
   public Reply post(String path, String body) {
     return send(
-        HttpRequest.newBuilder(URI.create(base + path))
+        HttpRequest.newBuilder(URI.create(base(path) + path))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
   }
@@ -91,7 +114,7 @@ public final class HttpTestClient {
    */
   public BinaryReply postBinary(String path, byte[] body, int headerLength) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + path))
+        HttpRequest.newBuilder(URI.create(base(path) + path))
             .header("Content-Type", "application/octet-stream")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (headerLength >= 0) {

@@ -25,8 +25,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The management (repository) API is closed by default: loopback clients only, or the admin token
- * when one is configured; over REST and gRPC alike.
+ * The management (repository) API is closed by default: the loopback management listeners only, or
+ * the admin token when one is configured; over REST and gRPC alike.
  */
 class ManagementSecurityTest {
   private static final String INDEX = "/v2/repository/index";
@@ -43,10 +43,12 @@ class ManagementSecurityTest {
   }
 
   private static Status grpcIndex(ConfigurableApplicationContext server, String authorization) {
+    return grpcIndex(server.getBean(GrpcServer.class).port(), authorization);
+  }
+
+  private static Status grpcIndex(int port, String authorization) {
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress("localhost", server.getBean(GrpcServer.class).port())
-            .usePlaintext()
-            .build();
+        NettyChannelBuilder.forAddress("localhost", port).usePlaintext().build();
     try {
       GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
           GRPCInferenceServiceGrpc.newBlockingStub(channel);
@@ -83,16 +85,19 @@ class ManagementSecurityTest {
   @Nested
   class WithoutAToken {
     @Test
-    void loopbackClientsMayReadTheIndex() {
+    void theManagementListenersServeTheIndex() {
       try (ConfigurableApplicationContext server =
           TestRepos.start("--model-repository=" + TestRepos.exampleRepo(), "--grpc-port=0")) {
-        HttpTestClient.Reply reply = index(TestRepos.port(server), "localhost", null);
+        HttpTestClient.Reply reply = index(TestRepos.managementPort(server), "localhost", null);
         assertThat(reply.status()).isEqualTo(200);
         JsonNode rows = reply.json();
         assertThat(rows.toString())
             .contains(
                 "{\"name\":\"classifier\",\"version\":\"1\",\"state\":\"READY\",\"reason\":\"\"}");
-        assertThat(grpcIndex(server, null).getCode()).isEqualTo(Status.Code.OK);
+        assertThat(grpcIndex(server.getBean(GrpcServer.class).managementPort(), null).getCode())
+            .isEqualTo(Status.Code.OK);
+        assertThat(index(TestRepos.port(server), "localhost", null).status()).isEqualTo(403);
+        assertThat(grpcIndex(server, null).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
       }
     }
 
@@ -152,14 +157,14 @@ class ManagementSecurityTest {
   void indexRequestFieldsAreChecked() {
     try (ConfigurableApplicationContext server =
         TestRepos.start("--model-repository=" + TestRepos.exampleRepo(), "--grpc-port=0")) {
-      HttpTestClient http = new HttpTestClient(TestRepos.port(server));
+      HttpTestClient http = TestRepos.client(server);
       assertThat(http.post(INDEX, "{\"ready\":\"yes\"}").status()).isEqualTo(400);
       assertThat(http.post(INDEX, "{\"colour\":true}").error()).contains("unknown field 'colour'");
       assertThat(http.post(INDEX, "[1]").error()).contains("JSON object");
       HttpTestClient.Reply form =
           http.send(
               HttpRequest.newBuilder(
-                      URI.create("http://localhost:" + TestRepos.port(server) + INDEX))
+                      URI.create("http://localhost:" + TestRepos.managementPort(server) + INDEX))
                   .header("Content-Type", "application/x-www-form-urlencoded")
                   .POST(HttpRequest.BodyPublishers.ofString("{\"ready\":true}")));
       assertThat(form.status()).as("curl -d sends a form content type").isEqualTo(200);

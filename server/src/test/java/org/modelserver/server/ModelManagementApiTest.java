@@ -46,7 +46,7 @@ class ModelManagementApiTest {
     args[1] = "--model-control-mode=" + mode;
     System.arraycopy(extra, 0, args, 2, extra.length);
     context = TestRepos.start(args);
-    http = new HttpTestClient(TestRepos.port(context));
+    http = TestRepos.client(context);
   }
 
   private static byte[] classifierBytes(int version) {
@@ -87,7 +87,7 @@ class ModelManagementApiTest {
         HttpRequest.newBuilder(
                 URI.create(
                     "http://127.0.0.1:"
-                        + TestRepos.port(context)
+                        + TestRepos.managementPort(context)
                         + "/v2/repository/models/"
                         + model
                         + "/upload"))
@@ -290,7 +290,7 @@ class ModelManagementApiTest {
             HttpRequest.newBuilder(
                     URI.create(
                         "http://127.0.0.1:"
-                            + TestRepos.port(context)
+                            + TestRepos.managementPort(context)
                             + "/v2/models/classifier/versions/1/default"))
                 .PUT(HttpRequest.BodyPublishers.noBody()));
     assertThat(pinned.status()).as(pinned.body()).isEqualTo(200);
@@ -305,7 +305,7 @@ class ModelManagementApiTest {
             HttpRequest.newBuilder(
                     URI.create(
                         "http://127.0.0.1:"
-                            + TestRepos.port(context)
+                            + TestRepos.managementPort(context)
                             + "/v2/models/classifier/default"))
                 .DELETE());
     assertThat(unpinned.status()).isEqualTo(200);
@@ -317,7 +317,7 @@ class ModelManagementApiTest {
             HttpRequest.newBuilder(
                     URI.create(
                         "http://127.0.0.1:"
-                            + TestRepos.port(context)
+                            + TestRepos.managementPort(context)
                             + "/v2/models/classifier/versions/9/default"))
                 .PUT(HttpRequest.BodyPublishers.noBody()));
     assertThat(missing.status()).isEqualTo(404);

@@ -29,6 +29,8 @@ class OpenApiContractTest {
 
   @LocalServerPort int port;
 
+  @Autowired org.modelserver.server.security.ManagementListener managementListener;
+
   @Autowired
   @Qualifier("requestMappingHandlerMapping")
   RequestMappingHandlerMapping mappings;
@@ -77,7 +79,7 @@ class OpenApiContractTest {
 
   @Test
   void everyDocumentedGetAnswersOverHttp() {
-    HttpTestClient http = new HttpTestClient(port);
+    HttpTestClient http = new HttpTestClient(port, managementListener.port());
     for (String operation : documented()) {
       if (!operation.startsWith("GET ")) {
         continue;

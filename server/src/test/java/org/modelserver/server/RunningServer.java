@@ -13,6 +13,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class RunningServer implements AutoCloseable {
   private final ConfigurableApplicationContext context;
   private final ManagedChannel channel;
+  private ManagedChannel managementChannel;
 
   private RunningServer(ConfigurableApplicationContext context) {
     this.context = context;
@@ -20,6 +21,18 @@ public final class RunningServer implements AutoCloseable {
         ManagedChannelBuilder.forAddress("localhost", context.getBean(GrpcServer.class).port())
             .usePlaintext()
             .build();
+  }
+
+  /** A channel to the loopback gRPC management listener, where repository RPCs need no token. */
+  public synchronized ManagedChannel managementChannel() {
+    if (managementChannel == null) {
+      managementChannel =
+          ManagedChannelBuilder.forAddress(
+                  "127.0.0.1", context.getBean(GrpcServer.class).managementPort())
+              .usePlaintext()
+              .build();
+    }
+    return managementChannel;
   }
 
   /** Starts the server with these options, on a random HTTP and gRPC port. */
@@ -38,8 +51,9 @@ public final class RunningServer implements AutoCloseable {
     return TestRepos.port(context);
   }
 
+  /** A client that sends management to the management listener and the rest to the main port. */
   public HttpTestClient http() {
-    return new HttpTestClient(port());
+    return TestRepos.client(context);
   }
 
   public ManagedChannel channel() {
@@ -49,6 +63,11 @@ public final class RunningServer implements AutoCloseable {
   @Override
   public void close() {
     try {
+      synchronized (this) {
+        if (managementChannel != null) {
+          managementChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

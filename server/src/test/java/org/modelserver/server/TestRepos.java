@@ -1,6 +1,7 @@
 package org.modelserver.server;
 
 import java.nio.file.Path;
+import org.modelserver.server.security.ManagementListener;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -33,5 +34,15 @@ public final class TestRepos {
 
   public static int port(ConfigurableApplicationContext context) {
     return ((WebServerApplicationContext) context).getWebServer().getPort();
+  }
+
+  /** The loopback management listener's port, where management needs no token. */
+  public static int managementPort(ConfigurableApplicationContext context) {
+    return context.getBean(ManagementListener.class).port();
+  }
+
+  /** A client that sends management to the management listener and the rest to the main port. */
+  public static HttpTestClient client(ConfigurableApplicationContext context) {
+    return new HttpTestClient(port(context), managementPort(context));
   }
 }

@@ -11,6 +11,7 @@ import io.grpc.Status;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.modelserver.server.security.Endpoint;
 import org.modelserver.server.security.ManagementAccess;
 
@@ -27,8 +28,14 @@ final class AccessInterceptor implements ServerInterceptor {
   /** Who sent the call, for per-caller rate limits; see {@link ManagementAccess#caller}. */
   static final Context.Key<String> CALLER = Context.key("modelserver-caller");
 
-  AccessInterceptor(ManagementAccess access) {
+  private final Predicate<SocketAddress> managementListener;
+
+  /**
+   * @param managementListener whether a call's local address is the loopback management listener
+   */
+  AccessInterceptor(ManagementAccess access, Predicate<SocketAddress> managementListener) {
     this.access = access;
+    this.managementListener = managementListener;
   }
 
   @Override
@@ -40,8 +47,11 @@ final class AccessInterceptor implements ServerInterceptor {
         remote instanceof InetSocketAddress inet && inet.getAddress() != null
             ? inet.getAddress().getHostAddress()
             : null;
+    SocketAddress local = call.getAttributes().get(Grpc.TRANSPORT_ATTR_LOCAL_ADDR);
+    ManagementAccess.Peer peer =
+        new ManagementAccess.Peer(address, local != null && managementListener.test(local));
     Optional<ManagementAccess.Denial> denial =
-        access.check(endpoint, address, headers.get(AUTHORIZATION));
+        access.check(endpoint, peer, headers.get(AUTHORIZATION));
     if (denial.isEmpty()) {
       Context context =
           Context.current().withValue(CALLER, access.caller(address, headers.get(AUTHORIZATION)));

@@ -22,6 +22,8 @@ import org.springframework.util.unit.DataSize;
  * @param rstWindow the window of {@code maxRstFramesPerWindow}
  * @param streamWindow requests one {@code ModelStreamInfer} stream may have taken and not yet
  *     answered; the stream reads no more until responses are sent and read
+ * @param managementPort the port of the loopback-only listener (127.0.0.1) on which the repository
+ *     RPCs need no admin token; 0 picks a free port, -1 means none
  */
 @ConfigurationProperties("modelserver.grpc")
 public record GrpcOptions(
@@ -33,8 +35,17 @@ public record GrpcOptions(
     Duration maxConnectionAgeGrace,
     Integer maxRstFramesPerWindow,
     Duration rstWindow,
-    Integer streamWindow) {
+    Integer streamWindow,
+    Integer managementPort) {
   public GrpcOptions {
+    if (managementPort == null) {
+      managementPort = 8082;
+    }
+    if (managementPort < -1 || managementPort > 65535) {
+      throw new IllegalArgumentException(
+          "grpc-management-port must be between 0 and 65535, or -1 for none, got "
+              + managementPort);
+    }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("grpc-port must be between 0 and 65535, got " + port);
     }

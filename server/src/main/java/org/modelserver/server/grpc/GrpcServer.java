@@ -2,12 +2,16 @@ package org.modelserver.server.grpc;
 
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
 import org.modelserver.runtime.inference.InferenceService;
@@ -41,6 +45,7 @@ public class GrpcServer implements SmartLifecycle {
   private final Object healthLock = new Object();
   private volatile HealthStatusManager health;
   private volatile Server server;
+  private volatile Server managementServer;
   private boolean followingModels;
 
   GrpcServer(
@@ -67,42 +72,29 @@ public class GrpcServer implements SmartLifecycle {
     }
     GrpcViews views = new GrpcViews(registry, readiness);
     health = new HealthStatusManager();
-    InetSocketAddress address = new InetSocketAddress(options.address(), options.port());
-    NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(address)
-            .maxInboundMessageSize((int) options.maxMessageSize().toBytes())
-            .maxConcurrentCallsPerConnection(options.maxConcurrentCallsPerConnection())
-            .addService(
-                MalformedMessages.guard(
-                    ServerInterceptors.intercept(
-                        new InferenceGrpcService(
-                            inference, views, version, manager, options.streamWindow()),
-                        new AccessInterceptor(access))))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .addService(reflectionV1Alpha());
-    if (!options.maxConnectionAge().isZero()) {
-      builder
-          .maxConnectionAge(options.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
-          .maxConnectionAgeGrace(options.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
-    }
-    if (options.maxRstFramesPerWindow() > 0) {
-      builder.maxRstFramesPerWindow(
-          options.maxRstFramesPerWindow(), (int) options.rstWindow().toSeconds());
-    }
-    Server built = builder.build();
-    try {
-      built.start();
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "cannot start the gRPC server on "
-              + options.address()
-              + ":"
-              + options.port()
-              + " ("
-              + e.getMessage()
-              + "); choose another port with --grpc-port",
-          e);
+    List<ServerServiceDefinition> services =
+        List.of(
+            MalformedMessages.guard(
+                ServerInterceptors.intercept(
+                    new InferenceGrpcService(
+                        inference, views, version, manager, options.streamWindow()),
+                    new AccessInterceptor(access, this::isManagementListener))),
+            health.getHealthService().bindService(),
+            ProtoReflectionServiceV1.newInstance().bindService(),
+            reflectionV1Alpha().bindService());
+    Server built =
+        start(new InetSocketAddress(options.address(), options.port()), services, "--grpc-port");
+    if (options.managementPort() >= 0) {
+      try {
+        managementServer =
+            start(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), options.managementPort()),
+                services,
+                "--grpc-management-port");
+      } catch (RuntimeException e) {
+        built.shutdownNow();
+        throw e;
+      }
     }
     server = built;
     readiness.grpcListening(true);
@@ -113,10 +105,13 @@ public class GrpcServer implements SmartLifecycle {
       followingModels = true;
     }
     log.info(
-        "KServe v2 gRPC API listening on {}:{} (health: {})",
+        "KServe v2 gRPC API listening on {}:{} (health: {}){}",
         options.address(),
         built.getPort(),
-        status);
+        status,
+        managementServer != null
+            ? "; management without a token on 127.0.0.1:" + managementServer.getPort()
+            : "");
   }
 
   /** {@code grpc.health.v1} follows the server's readiness: called on every registry change. */
@@ -147,6 +142,10 @@ public class GrpcServer implements SmartLifecycle {
     readiness.grpcListening(false);
     health.enterTerminalState();
     running.shutdown();
+    Server management = managementServer;
+    if (management != null) {
+      management.shutdown();
+    }
     try {
       if (!running.awaitTermination(10, TimeUnit.SECONDS)) {
         running.shutdownNow();
@@ -156,11 +155,68 @@ public class GrpcServer implements SmartLifecycle {
       Thread.currentThread().interrupt();
     }
     server = null;
+    managementServer = null;
+    if (management != null) {
+      management.shutdownNow();
+    }
   }
 
   @Override
   public boolean isRunning() {
     return server != null;
+  }
+
+  /** A server with the configured limits and these services, started on {@code address}. */
+  private Server start(
+      InetSocketAddress address, List<ServerServiceDefinition> services, String option) {
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(address)
+            .maxInboundMessageSize((int) options.maxMessageSize().toBytes())
+            .maxConcurrentCallsPerConnection(options.maxConcurrentCallsPerConnection());
+    services.forEach(builder::addService);
+    if (!options.maxConnectionAge().isZero()) {
+      builder
+          .maxConnectionAge(options.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+          .maxConnectionAgeGrace(options.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+    if (options.maxRstFramesPerWindow() > 0) {
+      builder.maxRstFramesPerWindow(
+          options.maxRstFramesPerWindow(), (int) options.rstWindow().toSeconds());
+    }
+    Server built = builder.build();
+    try {
+      return built.start();
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot start the gRPC server on "
+              + address.getHostString()
+              + ":"
+              + address.getPort()
+              + " ("
+              + e.getMessage()
+              + "); choose another port with "
+              + option,
+          e);
+    }
+  }
+
+  /**
+   * Whether a call came in on the loopback management listener: its connection's local port is that
+   * listener's (no other socket of this host can listen on the same port and address).
+   */
+  private boolean isManagementListener(SocketAddress local) {
+    Server management = managementServer;
+    return management != null
+        && local instanceof InetSocketAddress inet
+        && inet.getAddress() != null
+        && inet.getAddress().isLoopbackAddress()
+        && inet.getPort() == management.getPort();
+  }
+
+  /** The loopback management listener's port, or -1 when there is none. */
+  public int managementPort() {
+    Server management = managementServer;
+    return management == null ? -1 : management.getPort();
   }
 
   /** The port the server listens on (the bound one when configured as 0). */

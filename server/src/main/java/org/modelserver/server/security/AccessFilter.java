@@ -31,7 +31,9 @@ class AccessFilter extends OncePerRequestFilter {
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    String remote = PeerAddress.of(request);
+    ManagementAccess.Peer remote =
+        new ManagementAccess.Peer(
+            PeerAddress.of(request), PeerAddress.onManagementListener(request));
     String authorization = request.getHeader("Authorization");
     // The container routes by the normalised path ("/a/../b" is "/b"), Spring MVC by the raw
     // one decoded segment by segment ("/models/../default" has a model ".."): both must pass.

@@ -13,7 +13,10 @@ import org.springframework.stereotype.Component;
  *
  * <ul>
  *   <li>Management: with an admin token configured, callers must send {@code Authorization: Bearer
- *       <admin token>}; without one, only clients on the loopback interface are served.
+ *       <admin token>}; without one, only clients of the loopback-only management listeners ({@link
+ *       ManagementListener}, {@code --grpc-management-port}) are served. A loopback peer on the
+ *       main ports is not enough: a proxy or sidecar on this host (KServe's queue-proxy, Istio,
+ *       nginx, socat) relays remote callers from loopback.
  *   <li>Inference: with an inference token configured, every caller (loopback included) must send
  *       {@code Authorization: Bearer <inference token>} or the admin token; without one it is open.
  *   <li>Open endpoints (health, metrics) are served to everyone.
@@ -30,12 +33,17 @@ public class ManagementAccess {
     /** Management with an admin token configured, and the caller sent none or a wrong one. */
     ADMIN_TOKEN_REQUIRED(
         true, "management needs the admin token: send 'Authorization: Bearer <admin token>'"),
-    /** Management with no admin token configured, from a client not on the loopback interface. */
+    /**
+     * Management with no admin token configured, not on a loopback management listener: a proxy on
+     * this host could be relaying it.
+     */
     REMOTE_MANAGEMENT_DISABLED(
         false,
-        "management is served only to clients on this host; to enable remote management,"
-            + " start the server with --admin-token (or MODEL_SERVER_ADMIN_TOKEN, or"
-            + " --admin-token-file) and send 'Authorization: Bearer <admin token>'"),
+        "with no admin token configured, management is served only on the loopback management"
+            + " port (--management-port, 8081; gRPC --grpc-management-port, 8082), not on this"
+            + " one, where a proxy on this host makes remote callers look local; or start the"
+            + " server with --admin-token (or MODEL_SERVER_ADMIN_TOKEN, or --admin-token-file)"
+            + " and send 'Authorization: Bearer <admin token>'"),
     /** Inference with an inference token configured, and the caller sent neither token. */
     INFERENCE_TOKEN_REQUIRED(
         true,
@@ -64,6 +72,20 @@ public class ManagementAccess {
     }
   }
 
+  /**
+   * Who is at the other end of a connection.
+   *
+   * @param address the peer's IP address (a literal), or null when unknown
+   * @param managementListener whether the connection came in on a loopback-only management listener
+   *     rather than a serving port
+   */
+  public record Peer(String address, boolean managementListener) {
+    /** A peer on a serving port. */
+    public static Peer serving(String address) {
+      return new Peer(address, false);
+    }
+  }
+
   private final Optional<BearerToken> adminToken;
   private final Optional<BearerToken> inferenceToken;
 
@@ -77,17 +99,19 @@ public class ManagementAccess {
         BearerToken.configured("inference-token", inferenceToken, inferenceTokenFile);
     log.info(
         "Access: management {}; inference {}",
-        this.adminToken.isPresent() ? "needs the admin token" : "from this host only",
+        this.adminToken.isPresent()
+            ? "needs the admin token"
+            : "only on the loopback management listeners",
         this.inferenceToken.isPresent() ? "needs the inference token" : "open");
   }
 
   /**
    * @param endpoint what the caller asks for
-   * @param remoteAddress the caller's IP address (a literal)
+   * @param peer the caller's address and the listener it came in on
    * @param authorization the caller's {@code Authorization} header or metadata, or null
    * @return why the caller may not, or empty when it may
    */
-  public Optional<Denial> check(Endpoint endpoint, String remoteAddress, String authorization) {
+  public Optional<Denial> check(Endpoint endpoint, Peer peer, String authorization) {
     return switch (endpoint) {
       case OPEN -> Optional.empty();
       case INFERENCE ->
@@ -102,7 +126,7 @@ public class ManagementAccess {
               ? Optional.empty()
               : Optional.of(Denial.ADMIN_TOKEN_REQUIRED);
         }
-        yield isLoopback(remoteAddress)
+        yield peer.managementListener() && isLoopback(peer.address())
             ? Optional.empty()
             : Optional.of(Denial.REMOTE_MANAGEMENT_DISABLED);
       }
@@ -125,7 +149,10 @@ public class ManagementAccess {
 
   /** Whether a REST request may use the inference endpoints (and so see why a model fails). */
   public boolean mayInfer(jakarta.servlet.http.HttpServletRequest request) {
-    return check(Endpoint.INFERENCE, PeerAddress.of(request), request.getHeader("Authorization"))
+    return check(
+            Endpoint.INFERENCE,
+            Peer.serving(PeerAddress.of(request)),
+            request.getHeader("Authorization"))
         .isEmpty();
   }
 

@@ -57,8 +57,8 @@ class GrpcApiTest {
   @BeforeAll
   static void start() {
     server = TestRepos.start("--model-repository=" + TestRepos.exampleRepo(), "--grpc-port=0");
-    grpc = new GrpcTestClient(server.getBean(GrpcServer.class).port());
-    http = new HttpTestClient(TestRepos.port(server));
+    grpc = GrpcTestClient.of(server);
+    http = TestRepos.client(server);
   }
 
   @AfterAll

@@ -27,7 +27,7 @@ class GrpcHalfFloatTest {
   @BeforeAll
   static void start() {
     server = TestRepos.start("--model-repository=" + TestRepos.exampleRepo(), "--grpc-port=0");
-    grpc = new GrpcTestClient(server.getBean(GrpcServer.class).port());
+    grpc = GrpcTestClient.of(server);
   }
 
   @AfterAll

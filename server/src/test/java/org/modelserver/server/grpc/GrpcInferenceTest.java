@@ -42,7 +42,7 @@ class GrpcInferenceTest {
   @BeforeAll
   static void start() {
     server = TestRepos.start("--model-repository=" + TestRepos.exampleRepo(), "--grpc-port=0");
-    grpc = new GrpcTestClient(server.getBean(GrpcServer.class).port());
+    grpc = GrpcTestClient.of(server);
     http = new HttpTestClient(TestRepos.port(server));
   }
 

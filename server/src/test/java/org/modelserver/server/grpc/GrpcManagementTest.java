@@ -46,7 +46,7 @@ class GrpcManagementTest {
     try (ConfigurableApplicationContext server =
             TestRepos.start(
                 "--model-repository=" + repo, "--model-control-mode=explicit", "--grpc-port=0");
-        GrpcTestClient grpc = new GrpcTestClient(server.getBean(GrpcServer.class).port())) {
+        GrpcTestClient grpc = GrpcTestClient.of(server)) {
       byte[] onnx = Files.readAllBytes(TestRepos.exampleRepo().resolve("classifier/2/model.onnx"));
       grpc.stub()
           .repositoryModelLoad(

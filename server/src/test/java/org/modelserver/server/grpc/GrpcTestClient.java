@@ -1,7 +1,11 @@
 package org.modelserver.server.grpc;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -17,6 +21,7 @@ import org.modelserver.grpc.v2.InferTensorContents;
 import org.modelserver.grpc.v2.ModelInferRequest;
 import org.modelserver.grpc.v2.ModelInferRequest.InferInputTensor;
 import org.modelserver.grpc.v2.ModelInferResponse;
+import org.modelserver.server.security.Endpoint;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -24,15 +29,52 @@ import tools.jackson.databind.node.ObjectNode;
 /** A gRPC channel to a test server, and conversions between JSON test data and the protocol. */
 final class GrpcTestClient implements AutoCloseable {
   final ManagedChannel channel;
+  private final ManagedChannel management;
   final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
 
+  /** A client of one port, the repository RPCs included (which then need the admin token). */
   GrpcTestClient(int port) {
-    channel =
-        NettyChannelBuilder.forAddress("localhost", port)
-            .usePlaintext()
-            .maxInboundMessageSize(256 << 20)
-            .build();
-    stub = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
+    this(port, -1);
+  }
+
+  /**
+   * A client that sends the repository RPCs to the loopback management listener ({@code
+   * managementPort}, where they need no token) and the rest to the serving port.
+   */
+  GrpcTestClient(int port, int managementPort) {
+    channel = open(port);
+    management = managementPort < 0 ? null : open(managementPort);
+    Channel routed =
+        management == null
+            ? channel
+            : new Channel() {
+              @Override
+              public <Q, R> ClientCall<Q, R> newCall(
+                  MethodDescriptor<Q, R> method, CallOptions options) {
+                boolean repository =
+                    Endpoint.ofGrpcMethod(method.getFullMethodName()) == Endpoint.MANAGEMENT;
+                return (repository ? management : channel).newCall(method, options);
+              }
+
+              @Override
+              public String authority() {
+                return channel.authority();
+              }
+            };
+    stub = GRPCInferenceServiceGrpc.newBlockingStub(routed).withDeadlineAfter(2, TimeUnit.MINUTES);
+  }
+
+  /** A client of a running server, with management through its management listener. */
+  static GrpcTestClient of(org.springframework.context.ApplicationContext server) {
+    GrpcServer grpc = server.getBean(GrpcServer.class);
+    return new GrpcTestClient(grpc.port(), grpc.managementPort());
+  }
+
+  private static ManagedChannel open(int port) {
+    return NettyChannelBuilder.forAddress("localhost", port)
+        .usePlaintext()
+        .maxInboundMessageSize(256 << 20)
+        .build();
   }
 
   GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub() {
@@ -41,6 +83,9 @@ final class GrpcTestClient implements AutoCloseable {
 
   @Override
   public void close() {
+    if (management != null) {
+      management.shutdownNow();
+    }
     channel.shutdownNow();
     try {
       channel.awaitTermination(10, TimeUnit.SECONDS);

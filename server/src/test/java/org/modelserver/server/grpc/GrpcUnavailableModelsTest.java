@@ -58,7 +58,7 @@ class GrpcUnavailableModelsTest {
     server =
         TestRepos.start(
             "--model-repository=" + repo, "--grpc-port=0", "--grpc-max-message-size=4KB");
-    grpc = new GrpcTestClient(server.getBean(GrpcServer.class).port());
+    grpc = GrpcTestClient.of(server);
   }
 
   @AfterAll

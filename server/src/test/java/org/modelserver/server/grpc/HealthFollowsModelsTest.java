@@ -36,8 +36,8 @@ class HealthFollowsModelsTest {
                 "--model-control-mode=explicit",
                 "--load-model=classifier",
                 "--grpc-port=0");
-        GrpcTestClient grpc = new GrpcTestClient(server.getBean(GrpcServer.class).port())) {
-      HttpTestClient http = new HttpTestClient(TestRepos.port(server));
+        GrpcTestClient grpc = GrpcTestClient.of(server)) {
+      HttpTestClient http = TestRepos.client(server);
       HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(grpc.channel);
       assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
           .isEqualTo(ServingStatus.SERVING);

@@ -108,7 +108,23 @@ final class Callers {
       Call call,
       String authorization,
       Consumer<HttpRequest.Builder> customizer) {
-    URI uri = URI.create("http://" + hostInUrl(host) + ":" + TestRepos.port(server) + call.path());
+    return rest(host, TestRepos.port(server), call, authorization, customizer);
+  }
+
+  /** Sends a REST call to the loopback management listener. */
+  static Reply toManagementListener(
+      ConfigurableApplicationContext server, Call call, String authorization) {
+    return rest(LOOPBACK, TestRepos.managementPort(server), call, authorization, request -> {});
+  }
+
+  /** Sends a REST call to {@code host:port}; {@code authorization} may be null (no header). */
+  static Reply rest(
+      String host,
+      int port,
+      Call call,
+      String authorization,
+      Consumer<HttpRequest.Builder> customizer) {
+    URI uri = URI.create("http://" + hostInUrl(host) + ":" + port + call.path());
     boolean hasBody = call.method().equals("POST") || call.method().equals("PUT");
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
@@ -196,7 +212,18 @@ final class Callers {
 
   static Status grpc(
       ConfigurableApplicationContext server, String host, String authorization, Rpc rpc) {
-    ManagedChannel channel = channel(server, host);
+    return grpc(host, grpcPort(server), authorization, rpc);
+  }
+
+  /** A call to the loopback gRPC management listener; the status it ends with. */
+  static Status grpcToManagementListener(
+      ConfigurableApplicationContext server, String authorization, Rpc rpc) {
+    return grpc(LOOPBACK, server.getBean(GrpcServer.class).managementPort(), authorization, rpc);
+  }
+
+  /** A call to {@code host:port}; the status it ends with. */
+  static Status grpc(String host, int port, String authorization, Rpc rpc) {
+    ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
     try {
       rpc.call(stub(channel, authorization));
       return Status.OK;

@@ -37,7 +37,7 @@ class ForwardedHeadersTest {
             .as(header)
             .isEqualTo(403);
       }
-      assertThat(Callers.rest(server, Callers.LOOPBACK, index, null).status()).isEqualTo(200);
+      assertThat(Callers.toManagementListener(server, index, null).status()).isEqualTo(200);
     }
   }
 }

@@ -36,7 +36,7 @@ class HostileBodiesTest {
             "--model-control-mode=explicit",
             "--load-model=classifier");
     port = server.port();
-    http = new HttpTestClient(port);
+    http = server.http();
     channel = server.channel();
   }
 
@@ -55,7 +55,7 @@ class HostileBodiesTest {
 
   private HttpTestClient.Reply multipart(String path, String contentType, String body) {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+        HttpRequest.newBuilder(http.uri(path))
             .header("Content-Type", contentType)
             .POST(HttpRequest.BodyPublishers.ofString(body)));
   }

@@ -2,6 +2,7 @@ package org.modelserver.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.modelserver.server.security.ManagementAccess.Peer.serving;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.modelserver.server.security.ManagementAccess.Denial;
+import org.modelserver.server.security.ManagementAccess.Peer;
 
 /** The rules themselves, without a server; the server tests prove they are applied. */
 class ManagementAccessTest {
@@ -19,27 +21,38 @@ class ManagementAccessTest {
     return new ManagementAccess(admin, "", inference, "");
   }
 
+  /** A caller on the loopback management listener. */
+  private static Peer listener(String address) {
+    return new Peer(address, true);
+  }
+
   @Test
-  void withoutTokensManagementIsForLoopbackOnly() {
+  void withoutTokensManagementIsForTheLoopbackManagementListenerOnly() {
     ManagementAccess access = access("", "");
     for (String loopback : new String[] {"127.0.0.1", "127.8.9.10", "::1", "0:0:0:0:0:0:0:1"}) {
-      assertThat(access.check(Endpoint.MANAGEMENT, loopback, null)).as(loopback).isEmpty();
+      assertThat(access.check(Endpoint.MANAGEMENT, listener(loopback), null))
+          .as(loopback)
+          .isEmpty();
+      // On a serving port a loopback peer may be a proxy or sidecar relaying anyone.
+      assertThat(access.check(Endpoint.MANAGEMENT, Peer.serving(loopback), null))
+          .as(loopback)
+          .contains(Denial.REMOTE_MANAGEMENT_DISABLED);
     }
     for (String other : new String[] {REMOTE, "10.0.0.1", "::2", "", "localhost", "x"}) {
-      assertThat(access.check(Endpoint.MANAGEMENT, other, null))
+      assertThat(access.check(Endpoint.MANAGEMENT, listener(other), null))
           .as(other)
           .contains(Denial.REMOTE_MANAGEMENT_DISABLED);
     }
-    assertThat(access.check(Endpoint.MANAGEMENT, null, null))
+    assertThat(access.check(Endpoint.MANAGEMENT, listener(null), null))
         .contains(Denial.REMOTE_MANAGEMENT_DISABLED);
-    assertThat(access.check(Endpoint.INFERENCE, REMOTE, null)).isEmpty();
-    assertThat(access.check(Endpoint.OPEN, REMOTE, null)).isEmpty();
+    assertThat(access.check(Endpoint.INFERENCE, serving(REMOTE), null)).isEmpty();
+    assertThat(access.check(Endpoint.OPEN, serving(REMOTE), null)).isEmpty();
   }
 
   @Test
   void anAdminTokenIsNeededFromEveryClient() {
     ManagementAccess access = access("adm", "");
-    for (String client : new String[] {"127.0.0.1", REMOTE}) {
+    for (Peer client : new Peer[] {listener("127.0.0.1"), serving("127.0.0.1"), serving(REMOTE)}) {
       assertThat(access.check(Endpoint.MANAGEMENT, client, "Bearer adm")).isEmpty();
       assertThat(access.check(Endpoint.MANAGEMENT, client, "BEARER adm ")).isEmpty();
       for (String wrong : new String[] {"Bearer adm2", "Bearer ", "adm", "Basic adm", ""}) {
@@ -50,28 +63,28 @@ class ManagementAccessTest {
       assertThat(access.check(Endpoint.MANAGEMENT, client, null))
           .contains(Denial.ADMIN_TOKEN_REQUIRED);
     }
-    assertThat(access.check(Endpoint.INFERENCE, REMOTE, null)).isEmpty();
+    assertThat(access.check(Endpoint.INFERENCE, serving(REMOTE), null)).isEmpty();
   }
 
   @Test
   void anInferenceTokenGuardsInferenceAndOpensNothingElse() {
     ManagementAccess access = access("adm", "inf");
-    assertThat(access.check(Endpoint.INFERENCE, "127.0.0.1", null))
+    assertThat(access.check(Endpoint.INFERENCE, serving("127.0.0.1"), null))
         .contains(Denial.INFERENCE_TOKEN_REQUIRED);
-    assertThat(access.check(Endpoint.INFERENCE, REMOTE, "Bearer inf")).isEmpty();
-    assertThat(access.check(Endpoint.INFERENCE, REMOTE, "Bearer adm")).isEmpty();
-    assertThat(access.check(Endpoint.INFERENCE, REMOTE, "Bearer other"))
+    assertThat(access.check(Endpoint.INFERENCE, serving(REMOTE), "Bearer inf")).isEmpty();
+    assertThat(access.check(Endpoint.INFERENCE, serving(REMOTE), "Bearer adm")).isEmpty();
+    assertThat(access.check(Endpoint.INFERENCE, serving(REMOTE), "Bearer other"))
         .contains(Denial.INFERENCE_TOKEN_REQUIRED);
-    assertThat(access.check(Endpoint.MANAGEMENT, "127.0.0.1", "Bearer inf"))
+    assertThat(access.check(Endpoint.MANAGEMENT, serving("127.0.0.1"), "Bearer inf"))
         .contains(Denial.ADMIN_TOKEN_REQUIRED);
-    assertThat(access.check(Endpoint.OPEN, REMOTE, null)).isEmpty();
+    assertThat(access.check(Endpoint.OPEN, serving(REMOTE), null)).isEmpty();
   }
 
   @Test
   void anInferenceTokenWithoutAnAdminTokenLeavesManagementToLoopback() {
     ManagementAccess access = access("", "inf");
-    assertThat(access.check(Endpoint.MANAGEMENT, "127.0.0.1", null)).isEmpty();
-    assertThat(access.check(Endpoint.MANAGEMENT, REMOTE, "Bearer inf"))
+    assertThat(access.check(Endpoint.MANAGEMENT, listener("127.0.0.1"), null)).isEmpty();
+    assertThat(access.check(Endpoint.MANAGEMENT, serving(REMOTE), "Bearer inf"))
         .contains(Denial.REMOTE_MANAGEMENT_DISABLED);
   }
 
@@ -85,7 +98,12 @@ class ManagementAccessTest {
     assertThat(Denial.INFERENCE_TOKEN_REQUIRED.message())
         .contains("Authorization: Bearer <inference token>");
     assertThat(Denial.REMOTE_MANAGEMENT_DISABLED.message())
-        .contains("--admin-token", "MODEL_SERVER_ADMIN_TOKEN", "--admin-token-file");
+        .contains(
+            "--admin-token",
+            "MODEL_SERVER_ADMIN_TOKEN",
+            "--admin-token-file",
+            "--management-port",
+            "--grpc-management-port");
   }
 
   @Test
@@ -93,9 +111,9 @@ class ManagementAccessTest {
     Path admin = Files.writeString(dir.resolve("admin"), "  adm\n");
     Path inference = Files.writeString(dir.resolve("inference"), "inf\n");
     ManagementAccess access = new ManagementAccess("", admin.toString(), "", inference.toString());
-    assertThat(access.check(Endpoint.MANAGEMENT, REMOTE, "Bearer adm")).isEmpty();
-    assertThat(access.check(Endpoint.INFERENCE, REMOTE, "Bearer inf")).isEmpty();
-    assertThat(access.check(Endpoint.INFERENCE, REMOTE, null)).isPresent();
+    assertThat(access.check(Endpoint.MANAGEMENT, serving(REMOTE), "Bearer adm")).isEmpty();
+    assertThat(access.check(Endpoint.INFERENCE, serving(REMOTE), "Bearer inf")).isEmpty();
+    assertThat(access.check(Endpoint.INFERENCE, serving(REMOTE), null)).isPresent();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.modelserver.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.grpc.Status;
@@ -19,7 +20,10 @@ import org.modelserver.server.security.Callers.Reply;
 import org.modelserver.server.security.Callers.Rpc;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** With no admin token, management is served to loopback clients only; the rest stays open. */
+/**
+ * With no admin token, management is served only on the loopback management listeners, never on the
+ * serving ports (where a loopback peer may be a relaying proxy); the rest stays open.
+ */
 class ManagementWithoutTokenTest {
   private static ConfigurableApplicationContext server;
   private static final Optional<String> REMOTE = Callers.externalAddress();
@@ -69,16 +73,32 @@ class ManagementWithoutTokenTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("managementCalls")
-  void loopbackClientsPass(Call call) {
-    assertThat(Callers.rest(server, Callers.LOOPBACK, call, null).status()).isNotIn(401, 403);
+  void theManagementListenerServesItsLoopbackClients(Call call) {
+    assertThat(Callers.toManagementListener(server, call, null).status()).isNotIn(401, 403);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("managementCalls")
+  void loopbackClientsOfTheServingPortAreForbidden(Call call) {
+    Reply reply = Callers.rest(server, Callers.LOOPBACK, call, null);
+    assertThat(reply.status()).isEqualTo(403);
+    assertThat(reply.error()).contains("--management-port", "--admin-token");
   }
 
   @Test
-  void loopbackClientsReadTheIndex() {
+  void theManagementListenerServesTheIndex() {
     Reply reply =
-        Callers.rest(server, Callers.LOOPBACK, new Call("POST", "/v2/repository/index"), null);
+        Callers.toManagementListener(server, new Call("POST", "/v2/repository/index"), null);
     assertThat(reply.status()).isEqualTo(200);
     assertThat(reply.body()).contains("\"name\":\"classifier\"");
+  }
+
+  @Test
+  void theManagementListenerIsBoundToLoopbackOnly() {
+    String remote = remote();
+    int port = TestRepos.managementPort(server);
+    assertThatThrownBy(() -> new java.net.Socket(remote, port).close())
+        .isInstanceOf(java.net.ConnectException.class);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -91,9 +111,17 @@ class ManagementWithoutTokenTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("managementRpcs")
-  void loopbackClientsMayCallTheRepositoryRpcs(String name, Rpc rpc) {
-    assertThat(Callers.grpc(server, Callers.LOOPBACK, null, rpc).getCode())
+  void theGrpcManagementListenerServesTheRepositoryRpcs(String name, Rpc rpc) {
+    assertThat(Callers.grpcToManagementListener(server, null, rpc).getCode())
         .isNotIn(Status.Code.PERMISSION_DENIED, Status.Code.UNAUTHENTICATED);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("managementRpcs")
+  void loopbackClientsOfTheServingGrpcPortAreForbiddenTheRepositoryRpcs(String name, Rpc rpc) {
+    Status status = Callers.grpc(server, Callers.LOOPBACK, null, rpc);
+    assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(status.getDescription()).contains("--grpc-management-port");
   }
 
   @ParameterizedTest(name = "{0}")

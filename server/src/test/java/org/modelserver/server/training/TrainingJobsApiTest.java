@@ -48,7 +48,7 @@ class TrainingJobsApiTest {
     // The first job holds the only training slot, so the second is queued when the stream opens.
     String blocker = server.startJob(FINETUNE, settings(lineJsonl(64, 1, 10, 3), LONG_JOB));
     String id = server.startJob(FINETUNE, settings(lineJsonl(64, 2, 10, 3), "{\"epochs\": 4}"));
-    EventStream stream = new EventStream(server.port(), id);
+    EventStream stream = new EventStream(server.managementPort(), id);
     EventStream.Event first = stream.next();
     assertThat(first.name()).isEqualTo("state");
     assertThat(first.data().get("state").stringValue()).isEqualTo("queued");
@@ -73,7 +73,7 @@ class TrainingJobsApiTest {
     assertThat(last.get("output").get("version").stringValue()).isEqualTo("2");
 
     // A finished job's stream is its final state alone.
-    List<EventStream.Event> again = new EventStream(server.port(), id).rest();
+    List<EventStream.Event> again = new EventStream(server.managementPort(), id).rest();
     assertThat(again).hasSize(1);
     assertThat(again.get(0).data().get("state").stringValue()).isEqualTo("succeeded");
     assertThat(server.job(blocker).get("state").stringValue()).isEqualTo("cancelled");
@@ -172,7 +172,8 @@ class TrainingJobsApiTest {
             new Part("dataset", "line.csv", csv.toString()));
     HttpTestClient.Reply reply =
         server.http.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + FINETUNE))
+            HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + server.managementPort() + FINETUNE))
                 .header("Content-Type", "multipart/form-data; boundary=----training-boundary")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     assertThat(reply.status()).as(reply.body()).isEqualTo(202);

@@ -162,7 +162,7 @@ class TrainingRequestErrorsTest {
             + content
             + "\r\n--b--\r\n";
     return server.http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + FINETUNE))
+        HttpRequest.newBuilder(URI.create("http://localhost:" + server.managementPort() + FINETUNE))
             .header("Content-Type", "multipart/form-data; boundary=b")
             .POST(HttpRequest.BodyPublishers.ofString(body)));
   }

@@ -36,7 +36,7 @@ class TrainingRestartTest {
       running = server.startJob(FINETUNE, settings(lineJsonl(200, 2, 10, 3), LONG_JOB));
       queued = server.startJob(FINETUNE, settings(lineJsonl(32, 3, 10, 3), "{}"));
       server.awaitTraining(running);
-      stream = new EventStream(server.port(), running);
+      stream = new EventStream(server.managementPort(), running);
       assertThat(stream.next().data().get("state").stringValue()).isEqualTo("running");
     }
     // Stopping ended the open stream rather than waiting for the job.

@@ -24,7 +24,7 @@ final class TrainingServer implements AutoCloseable {
   private TrainingServer(Path repo, ConfigurableApplicationContext context) {
     this.repo = repo;
     this.context = context;
-    this.http = new HttpTestClient(TestRepos.port(context));
+    this.http = TestRepos.client(context);
   }
 
   /** Starts a server on {@code repo} (which the caller filled) with extra options. */
@@ -45,6 +45,11 @@ final class TrainingServer implements AutoCloseable {
 
   int port() {
     return TestRepos.port(context);
+  }
+
+  /** The loopback management listener's port, where management needs no token. */
+  int managementPort() {
+    return TestRepos.managementPort(context);
   }
 
   @Override

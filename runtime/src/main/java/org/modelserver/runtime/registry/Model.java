@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -17,6 +18,7 @@ public final class Model implements AutoCloseable {
   private final String problem;
   private final NavigableMap<Long, ModelVersion> versions;
   private final Long pinned;
+  private final Set<Long> held;
   private final boolean unloaded;
 
   private Model(
@@ -24,16 +26,18 @@ public final class Model implements AutoCloseable {
       String problem,
       NavigableMap<Long, ModelVersion> versions,
       Long pinned,
+      Set<Long> held,
       boolean unloaded) {
     this.name = Objects.requireNonNull(name, "name");
     this.problem = Objects.requireNonNull(problem, "problem");
     this.versions = Collections.unmodifiableNavigableMap(new TreeMap<>(versions));
     this.pinned = pinned;
+    this.held = Set.copyOf(held);
     this.unloaded = unloaded;
   }
 
   public static Model of(String name, NavigableMap<Long, ModelVersion> versions) {
-    return new Model(name, "", versions, null, false);
+    return new Model(name, "", versions, null, Set.of(), false);
   }
 
   /**
@@ -42,18 +46,36 @@ public final class Model implements AutoCloseable {
    */
   public static Model failed(
       String name, String problem, NavigableMap<Long, ModelVersion> versions) {
-    return new Model(name, problem, versions, null, false);
+    return new Model(name, problem, versions, null, Set.of(), false);
   }
 
   /** A model an operator unloaded: known, serving nothing. */
   public static Model unloaded(String name) {
     return new Model(
-        name, "unloaded by an operator; load it again to serve it", new TreeMap<>(), null, true);
+        name,
+        "unloaded by an operator; load it again to serve it",
+        new TreeMap<>(),
+        null,
+        Set.of(),
+        true);
   }
 
   /** The same model whose default version is {@code version} while that version is READY. */
   public Model withPin(Optional<Long> version) {
-    return new Model(name, problem, versions, version.orElse(null), unloaded);
+    return new Model(name, problem, versions, version.orElse(null), held, unloaded);
+  }
+
+  /**
+   * The same model with these versions held: loaded and served when asked for by number, but never
+   * the default unless pinned (fine-tuned versions that were not promoted).
+   */
+  public Model withHeld(Set<Long> versions) {
+    return new Model(name, problem, this.versions, pinned, versions, unloaded);
+  }
+
+  /** The versions that are never the default unless pinned. */
+  public Set<Long> held() {
+    return held;
   }
 
   public String name() {
@@ -90,7 +112,7 @@ public final class Model implements AutoCloseable {
 
   /**
    * The version a request without a version goes to: the pinned one while it is READY, else the
-   * newest READY one.
+   * newest READY one that is not held.
    */
   public Optional<ModelVersion> defaultVersion() {
     if (pinned != null) {
@@ -100,7 +122,7 @@ public final class Model implements AutoCloseable {
       }
     }
     for (ModelVersion version : versions.descendingMap().values()) {
-      if (version.isReady()) {
+      if (version.isReady() && !held.contains(version.version())) {
         return Optional.of(version);
       }
     }

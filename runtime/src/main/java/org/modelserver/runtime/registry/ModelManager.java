@@ -7,8 +7,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import org.modelserver.runtime.error.ServingException;
@@ -54,6 +56,10 @@ public final class ModelManager implements AutoCloseable {
   private final RepositoryPoller poller = new RepositoryPoller();
   private final VersionInstaller installer;
   private final RepositoryIndex index;
+  private final ServingDecisions decisions;
+
+  /** Whether interrupted installs were rolled back; guarded by lock. */
+  private boolean recovered;
 
   /** The config override of each model's last explicit load; guarded by lock. */
   private final Map<String, String> overrides = new HashMap<>();
@@ -67,7 +73,8 @@ public final class ModelManager implements AutoCloseable {
     this.repository = repository;
     this.registry = registry;
     this.writer = new RepositoryWriter(repository.root());
-    this.planner = new ReloadPlanner(loader, registry);
+    this.decisions = new ServingDecisions(repository.root());
+    this.planner = new ReloadPlanner(loader, registry, name -> decisions.of(name).held());
     this.installer =
         new VersionInstaller(repository, registry, writer, planner, retirement, poller, limits);
     this.index = new RepositoryIndex(repository, registry);
@@ -85,19 +92,20 @@ public final class ModelManager implements AutoCloseable {
    * @throws IllegalArgumentException when {@code explicit} mode names a model the repository lacks
    */
   public void start(List<String> modelsToLoad) {
+    lock.lock();
     try {
-      writer.removeStaleStaging();
-    } catch (ServingException e) {
-      // A read-only repository still serves; only uploads would need the staging folder.
-      log.warn("Leftovers of an interrupted upload could not be removed: {}", e.getMessage());
+      recoverOnce();
+    } finally {
+      lock.unlock();
     }
     List<ModelSource> sources = repository.scan();
     Set<String> wanted = mode.loadedAtStart(sources, modelsToLoad, repository.root());
     lock.lock();
     try {
       for (ModelSource source : sources) {
+        forgetMissingHeld(source);
         if (wanted.contains(source.name())) {
-          reload(Fingerprints.of(source), Optional.empty(), Optional.empty());
+          reload(Fingerprints.of(source), Optional.empty(), currentPin(source.name()));
         }
       }
     } finally {
@@ -119,9 +127,11 @@ public final class ModelManager implements AutoCloseable {
    * not once per poll.
    */
   public void poll() {
-    List<ModelSource> sources = repository.scan();
     lock.lock();
     try {
+      // Scanned under the lock: a scan taken before an upload or publish that then waits for the
+      // lock would undo it for one interval.
+      List<ModelSource> sources = repository.scan();
       Set<String> present = new HashSet<>();
       for (ModelSource source : sources) {
         present.add(source.name());
@@ -228,8 +238,38 @@ public final class ModelManager implements AutoCloseable {
     ModelRepository.requireValidName(name);
     lock.lock();
     try {
-      long number =
-          installer.publish(name, files, promote, Optional.ofNullable(overrides.get(name)));
+      Model current =
+          registry
+              .find(name)
+              .filter(model -> !model.isUnloaded())
+              .orElseThrow(
+                  () ->
+                      ServingException.conflict(
+                          "model '"
+                              + name
+                              + "' was unloaded while the job ran; publishing into it would load"
+                              + " it again, so nothing was published (load the model and run the"
+                              + " job again)"));
+      long number = installer.nextVersion(name);
+      Optional<Long> pin = current.pinned();
+      ServingDecisions.Decision before = decisions.of(name);
+      ServingDecisions.Decision after;
+      if (!promote) {
+        // The current default is pinned and the new version held, both recorded before any file
+        // moves: after a crash or restart the new version still takes no traffic.
+        pin = pin.or(() -> current.defaultVersion().map(ModelVersion::version));
+        after = before.withPin(pin).hold(number);
+      } else {
+        pin = pin.map(old -> number);
+        after = before.release(number).withPin(pin);
+      }
+      decisions.save(name, after);
+      try {
+        installer.publish(name, number, files, pin, Optional.ofNullable(overrides.get(name)));
+      } catch (RuntimeException e) {
+        decisions.save(name, before);
+        throw e;
+      }
       log.info("Model {} version {} published{}", name, number, promote ? " and promoted" : "");
       return number;
     } finally {
@@ -266,9 +306,13 @@ public final class ModelManager implements AutoCloseable {
     lock.lock();
     try {
       Model model = loadedModel(name);
+      ServingDecisions.Decision before = decisions.of(name);
+      // Pinning a held version promotes it. Recorded first, so a crash cannot lose it.
+      ServingDecisions.Decision after = before.withPin(Optional.of(version)).release(version);
       ModelVersion loaded = model.version(version).orElse(null);
       if (loaded != null && loaded.isReady()) {
-        registry.swap(model.withPin(Optional.of(version)));
+        decisions.save(name, after);
+        registry.swap(model.withPin(Optional.of(version)).withHeld(after.held()));
         return;
       }
       // A version the policy did not select is loaded for the pin, and kept while pinned.
@@ -283,6 +327,7 @@ public final class ModelManager implements AutoCloseable {
                 + model.versions().keySet()
                 + (source == null ? "" : ", version folders are " + source.versions().keySet()));
       }
+      decisions.save(name, after);
       Reload outcome =
           planner.plan(
               Fingerprints.of(source),
@@ -291,6 +336,7 @@ public final class ModelManager implements AutoCloseable {
       ModelVersion pinned = outcome.next().versions().get(version);
       if (pinned == null || !pinned.isReady()) {
         outcome.discard();
+        decisions.save(name, before);
         throw ServingException.conflict(
             "model '"
                 + name
@@ -311,6 +357,7 @@ public final class ModelManager implements AutoCloseable {
     lock.lock();
     try {
       Model model = loadedModel(name);
+      decisions.save(name, decisions.of(name).withPin(Optional.empty()));
       Optional<ModelSource> source = repository.find(name);
       if (model.pinned().isPresent() && source.isPresent()) {
         // Reloading drops a version that was loaded only because it was pinned.
@@ -328,9 +375,71 @@ public final class ModelManager implements AutoCloseable {
     }
   }
 
+  /**
+   * The model's version folders by number, as the repository has them (installs a crash interrupted
+   * are rolled back first); empty for a model the repository lacks.
+   */
+  public NavigableMap<Long, Path> versionFolders(String name) {
+    lock.lock();
+    try {
+      recoverOnce();
+      return repository
+          .find(name)
+          .map(ModelSource::versions)
+          .<NavigableMap<Long, Path>>map(TreeMap::new)
+          .orElseGet(TreeMap::new);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the version is held: published without promotion, never the default until pinned. */
+  public boolean isHeld(String name, long version) {
+    lock.lock();
+    try {
+      return decisions.of(name).held().contains(version);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Versions that are finishing their last requests before being freed. */
   public int drainingVersions() {
     return retirement.draining();
+  }
+
+  /**
+   * Rolls back the installs a crash interrupted, once, before anything reads the repository. Must
+   * hold the lock.
+   */
+  private void recoverOnce() {
+    if (recovered) {
+      return;
+    }
+    recovered = true;
+    try {
+      for (String rolledBack : writer.recoverInterrupted()) {
+        log.warn("Rolled back an install interrupted by a crash: {}", rolledBack);
+      }
+    } catch (ServingException e) {
+      // A read-only repository still serves; only uploads would need the staging folder.
+      log.warn("Leftovers of an interrupted upload could not be removed: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Drops held marks of versions the folder lacks (a publish a crash rolled back), so that a later
+   * version with the same number is not held by mistake. Must hold the lock.
+   */
+  private void forgetMissingHeld(ModelSource source) {
+    ServingDecisions.Decision decision = decisions.of(source.name());
+    ServingDecisions.Decision kept = decision;
+    for (long version : decision.held()) {
+      if (!source.versions().containsKey(version)) {
+        kept = kept.release(version);
+      }
+    }
+    decisions.save(source.name(), kept);
   }
 
   /** Reloads a model folder and records it as seen by the poller. Must hold the lock. */
@@ -346,9 +455,13 @@ public final class ModelManager implements AutoCloseable {
     poller.forget(name);
   }
 
-  /** The pin the model has now, kept across reloads. Must hold the lock. */
+  /**
+   * The pin the model has now, kept across reloads: the loaded model's, else the recorded one (at
+   * start, and for a model not loaded). Must hold the lock.
+   */
   private Optional<Long> currentPin(String name) {
-    return registry.find(name).filter(model -> !model.isUnloaded()).flatMap(Model::pinned);
+    Optional<Model> loaded = registry.find(name).filter(model -> !model.isUnloaded());
+    return loaded.isPresent() ? loaded.get().pinned() : decisions.of(name).pin();
   }
 
   private Model loadedModel(String name) {

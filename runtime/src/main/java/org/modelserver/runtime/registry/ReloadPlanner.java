@@ -1,5 +1,6 @@
 package org.modelserver.runtime.registry;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,6 +14,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.config.ModelConfigException;
 import org.modelserver.runtime.engine.ModelLoadException;
@@ -35,7 +37,15 @@ final class ReloadPlanner {
   /** What each version in the registry was loaded from (its fingerprint), by model. */
   private final Map<String, Map<Long, String>> loadedFrom = new HashMap<>();
 
+  /** Each model's held versions (see {@link Model#withHeld}). */
+  private final Function<String, Set<Long>> held;
+
   ReloadPlanner(ModelLoader loader, ModelRegistry registry) {
+    this(loader, registry, name -> Set.of());
+  }
+
+  ReloadPlanner(ModelLoader loader, ModelRegistry registry, Function<String, Set<Long>> held) {
+    this.held = held;
     this.loader = loader;
     this.registry = registry;
   }
@@ -68,6 +78,23 @@ final class ReloadPlanner {
     }
   }
 
+  /** The model's held versions that its folder has. */
+  private Set<Long> heldOf(ModelSource source) {
+    Set<Long> held = new TreeSet<>(this.held.apply(source.name()));
+    held.retainAll(source.versions().keySet());
+    return held;
+  }
+
+  /** The source without these versions, unless that would leave it none. */
+  private static ModelSource withoutVersions(ModelSource source, Set<Long> versions) {
+    if (versions.isEmpty() || versions.containsAll(source.versions().keySet())) {
+      return source;
+    }
+    NavigableMap<Long, Path> rest = new TreeMap<>(source.versions());
+    rest.keySet().removeAll(versions);
+    return new ModelSource(source.name(), source.dir(), rest);
+  }
+
   /** Forgets a model that left the registry or was unloaded. */
   void forget(String name) {
     loadedFrom.remove(name);
@@ -86,8 +113,11 @@ final class ReloadPlanner {
     SortedSet<Long> selected;
     try {
       config = loader.readConfig(source, configOverride);
-      selected = new TreeSet<>(loader.select(source, config));
-      // A pinned version stays loaded whatever the version policy selects.
+      // Held versions (fine-tuned, not promoted) take no place in the version policy's choice,
+      // and stay loaded beside it; a pinned version stays loaded whatever the policy selects.
+      Set<Long> held = heldOf(source);
+      selected = new TreeSet<>(loader.select(withoutVersions(source, held), config));
+      selected.addAll(held);
       pin.filter(source.versions()::containsKey).ifPresent(selected::add);
     } catch (ModelConfigException | ModelLoadException e) {
       return failedWhole(source, current, currentFrom, e.getMessage(), pin);
@@ -138,7 +168,8 @@ final class ReloadPlanner {
         (failures.isEmpty() || current == null
                 ? Model.of(name, versions)
                 : Model.failed(name, "reload failed: " + String.join("; ", failures), versions))
-            .withPin(pin.filter(versions::containsKey));
+            .withPin(pin.filter(versions::containsKey))
+            .withHeld(heldOf(source));
     return new Reload(name, current, next, from, loaded, failures, failed, keptServing);
   }
 
@@ -169,7 +200,8 @@ final class ReloadPlanner {
     }
     Model next =
         Model.failed(name, keptServing ? "reload failed: " + reason : reason, versions)
-            .withPin(pin);
+            .withPin(pin)
+            .withHeld(heldOf(source));
     // A config or policy failure concerns every version, including uploaded ones.
     return new Reload(name, current, next, from, List.of(), List.of(reason), null, keptServing);
   }

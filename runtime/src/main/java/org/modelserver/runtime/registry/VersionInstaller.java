@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
+import org.modelserver.runtime.repository.CrashPoints;
 import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.ModelSource;
 import org.modelserver.runtime.repository.ModelUpload;
@@ -89,6 +90,9 @@ final class VersionInstaller {
             .files()
             .map(files -> writer.install(files, request.kind() == Install.Kind.LOAD))
             .orElse(null);
+    if (placed != null) {
+      CrashPoints.reach(CrashPoints.INSTALL_PLACED);
+    }
     Reload outcome;
     Fingerprints folder;
     try {
@@ -135,20 +139,26 @@ final class VersionInstaller {
     }
   }
 
-  /**
-   * Adds a version built by the server as version max+1 of the model (see {@link
-   * ModelManager#publish}).
-   *
-   * @return the new version number
-   */
-  long publish(
-      String name, Map<String, Path> files, boolean promote, Optional<String> configOverride) {
+  /** The number a version published now gets: one more than the newest version folder. */
+  long nextVersion(String name) {
     ModelSource source =
         repository
             .find(name)
             .orElseThrow(
                 () -> ServingException.notFound("model '" + name + "' is not in the repository"));
-    long number = source.versions().isEmpty() ? 1 : source.versions().lastKey() + 1;
+    return source.versions().isEmpty() ? 1 : source.versions().lastKey() + 1;
+  }
+
+  /**
+   * Adds a version built by the server as version {@code number} of the model (see {@link
+   * ModelManager#publish}), with {@code pin} as the model's pin.
+   */
+  void publish(
+      String name,
+      long number,
+      Map<String, Path> files,
+      Optional<Long> pin,
+      Optional<String> configOverride) {
     Map<String, byte[]> contents = new TreeMap<>();
     for (Map.Entry<String, Path> file : files.entrySet()) {
       try {
@@ -157,17 +167,8 @@ final class VersionInstaller {
         throw ServingException.internal("cannot read " + file.getValue(), e);
       }
     }
-    Optional<Model> current = registry.find(name).filter(model -> !model.isUnloaded());
-    Optional<Long> pin = current.flatMap(Model::pinned);
-    if (!promote) {
-      // The current default is pinned first, so the new version loads without taking traffic.
-      pin = pin.or(() -> current.flatMap(Model::defaultVersion).map(ModelVersion::version));
-    } else if (pin.isPresent()) {
-      pin = Optional.of(number);
-    }
     try (ModelUpload upload = stageFiles(name, contents)) {
       install(Install.addVersions(name, configOverride, upload, pin));
     }
-    return number;
   }
 }

@@ -1,10 +1,14 @@
 package org.modelserver.runtime.repository;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,12 +28,22 @@ import org.slf4j.LoggerFactory;
  * file by one replacing rename. Uploads are staged in {@link #stagingRoot()}, inside the repository
  * so that these renames stay on one file system, and hidden so that scans skip it.
  *
+ * <p>Every install is journaled: before anything moves, the undo of the move is appended to a
+ * journal in the install's work folder and forced to disk; backups are complete before they are
+ * named in it. Committing deletes the journal. At start, {@link #recoverInterrupted()} rolls back
+ * every install whose journal is still there (a crash or kill -9 before commit): placed files are
+ * taken out and the backups put back, so a version that was replaced but never validated is the old
+ * one again, and a half-published version is gone.
+ *
  * <p>Installs, rollbacks and commits of one writer run one at a time; use one writer per
  * repository.
  */
 public final class RepositoryWriter {
   private static final Logger log = LoggerFactory.getLogger(RepositoryWriter.class);
   private static final String STAGING = ".staging";
+  private static final String JOURNAL = "journal";
+  private static final String REMOVE = "remove";
+  private static final String RESTORE = "restore";
 
   private final Path root;
   private final Path stagingRoot;
@@ -46,17 +60,100 @@ public final class RepositoryWriter {
   }
 
   /**
-   * Deletes what a crash left in the staging root: uploads never installed and backups never
-   * committed. Call it at startup, before any upload is staged.
+   * Rolls back every install a crash left uncommitted (its journal is still there), then deletes
+   * what else the staging root holds: uploads never installed and committed installs' leftovers.
+   * Call it at startup, before the repository is scanned and before any upload is staged.
+   *
+   * @return one line per install rolled back, for the log
+   * @throws ServingException INTERNAL when the staging root cannot be read or cleared; an install
+   *     that cannot be rolled back is kept with its journal for the next start
    */
-  public void removeStaleStaging() {
+  public List<String> recoverInterrupted() {
     synchronized (lock) {
-      try {
-        FileTrees.deleteRecursively(stagingRoot);
+      List<String> recovered = new ArrayList<>();
+      if (!Files.isDirectory(stagingRoot, LinkOption.NOFOLLOW_LINKS)) {
+        return recovered;
+      }
+      boolean kept = false;
+      try (var folders = Files.list(stagingRoot)) {
+        for (Path folder : folders.toList()) {
+          Path journal = folder.resolve(JOURNAL);
+          if (Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+              recovered.add(replay(folder, Files.readAllLines(journal)));
+              Files.delete(journal);
+              FileTrees.syncDirectory(folder);
+            } catch (IOException | RuntimeException e) {
+              log.error("cannot roll back the interrupted install in {}: {}", folder, e.toString());
+              kept = true;
+              continue;
+            }
+          }
+          FileTrees.deleteRecursively(folder);
+        }
+        if (!kept) {
+          FileTrees.deleteRecursively(stagingRoot);
+        }
       } catch (IOException e) {
         throw ServingException.internal("cannot clear the staging folder " + stagingRoot, e);
       }
+      return recovered;
     }
+  }
+
+  /**
+   * Undoes a journal's entries, newest first; each undo is skipped when its move never happened.
+   */
+  private String replay(Path work, List<String> lines) throws IOException {
+    String model = lines.isEmpty() ? "?" : lines.get(0);
+    List<String> undone = new ArrayList<>();
+    for (int i = lines.size() - 1; i >= 1; i--) {
+      String[] fields = lines.get(i).split("\t", -1);
+      if (fields[0].equals(REMOVE) && fields.length == 2) {
+        Path target = inRepository(fields[1]);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+          Path removed = work.resolve("recovered-" + i);
+          Files.move(target, removed, StandardCopyOption.ATOMIC_MOVE);
+          FileTrees.syncDirectory(target.getParent());
+          FileTrees.deleteRecursively(removed);
+          undone.add("removed " + fields[1]);
+        }
+      } else if (fields[0].equals(RESTORE) && fields.length == 3) {
+        Path backup = inWork(work, fields[1]);
+        Path target = inRepository(fields[2]);
+        if (Files.exists(backup, LinkOption.NOFOLLOW_LINKS)) {
+          if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            Path removed = work.resolve("recovered-" + i);
+            Files.move(target, removed, StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.deleteRecursively(removed);
+          }
+          Files.move(
+              backup, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          FileTrees.syncDirectory(target.getParent());
+          undone.add("restored " + fields[2]);
+        }
+      } else if (!lines.get(i).isEmpty()) {
+        // A torn last line: its move never started, since a move follows its forced entry.
+        log.warn("ignoring an unreadable journal entry in {}: {}", work, lines.get(i));
+      }
+    }
+    return "model " + model + ": " + (undone.isEmpty() ? "nothing had moved" : undone);
+  }
+
+  private Path inRepository(String relative) {
+    Path path = root.resolve(relative).normalize();
+    if (!path.startsWith(root) || path.equals(root) || path.startsWith(stagingRoot)) {
+      throw new IllegalStateException("journal names a path outside the repository: " + relative);
+    }
+    return path;
+  }
+
+  private static Path inWork(Path work, String relative) {
+    Path path = work.resolve(relative).normalize();
+    if (!path.startsWith(work) || path.equals(work)) {
+      throw new IllegalStateException("journal names a backup outside its folder: " + relative);
+    }
+    return path;
   }
 
   /**
@@ -77,7 +174,8 @@ public final class RepositoryWriter {
         return createModel(upload, modelDir);
       }
       checkConflicts(upload, modelDir, replaceExistingVersions);
-      Installation installation = new Installation(newWorkFolder(), upload.versions());
+      Installation installation =
+          new Installation(newWorkFolder(), upload.versions(), upload.modelName());
       try {
         for (Path file : upload.topLevelFiles()) {
           installation.placeFile(file, modelDir.resolve(file.getFileName().toString()));
@@ -108,7 +206,8 @@ public final class RepositoryWriter {
   }
 
   private Installation createModel(ModelUpload upload, Path modelDir) {
-    Installation installation = new Installation(newWorkFolder(), upload.versions());
+    Installation installation =
+        new Installation(newWorkFolder(), upload.versions(), upload.modelName());
     try {
       installation.placeFolder(upload.dir(), modelDir);
     } catch (IOException e) {
@@ -174,14 +273,45 @@ public final class RepositoryWriter {
    */
   public final class Installation {
     private final Path work;
+    private final Path journal;
     private final SortedSet<Long> versions;
     private final Deque<Undo> undos = new ArrayDeque<>();
+    private final Set<Path> touchedFolders = new java.util.LinkedHashSet<>();
     private int moved;
     private boolean finished;
 
-    private Installation(Path work, Set<Long> versions) {
+    private Installation(Path work, Set<Long> versions, String model) {
       this.work = work;
+      this.journal = work.resolve(JOURNAL);
       this.versions = Collections.unmodifiableSortedSet(new TreeSet<>(versions));
+      try {
+        journal(model);
+      } catch (IOException e) {
+        throw ServingException.internal("cannot write the install journal in " + work, e);
+      }
+    }
+
+    /** Appends one line to the journal and forces it to disk before the move it describes. */
+    private void journal(String line) throws IOException {
+      try (FileChannel channel =
+          FileChannel.open(
+              journal,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.APPEND)) {
+        ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+          channel.write(bytes);
+        }
+        channel.force(true);
+      }
+      if (moved == 0) {
+        FileTrees.syncDirectory(work);
+      }
+    }
+
+    private String relative(Path target) {
+      return root.relativize(target).toString();
     }
 
     /** The versions placed into the repository. */
@@ -197,7 +327,11 @@ public final class RepositoryWriter {
         }
         finished = true;
         undos.clear();
+        // The moves are on disk before the journal that could undo them goes.
+        touchedFolders.forEach(FileTrees::syncDirectory);
         try {
+          Files.deleteIfExists(journal);
+          FileTrees.syncDirectory(work);
           FileTrees.deleteRecursively(work);
         } catch (IOException e) {
           // Leftovers lie in the staging root, which is cleared at the next startup.
@@ -228,7 +362,9 @@ public final class RepositoryWriter {
             failures.add(e.toString());
           }
         }
+        touchedFolders.forEach(FileTrees::syncDirectory);
         if (!failures.isEmpty()) {
+          // The journal stays: the next start tries again.
           throw ServingException.internal(
               "cannot fully restore the repository; backups are kept in "
                   + work
@@ -246,20 +382,31 @@ public final class RepositoryWriter {
 
     /** Moves a complete folder to a place that does not exist yet, in one rename. */
     private void placeFolder(Path source, Path target) throws IOException {
+      journal(REMOVE + "\t" + relative(target));
+      touchedFolders.add(target.getParent());
       Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
       undos.push(() -> removeAtomically(target));
     }
 
     /** Replaces (or adds) a file in one rename, keeping a copy of what it replaced. */
     private void placeFile(Path source, Path target) throws IOException {
+      touchedFolders.add(target.getParent());
       if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        journal(REMOVE + "\t" + relative(target));
         Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
         undos.push(() -> Files.deleteIfExists(target));
         return;
       }
-      // A copy, not a rename, so that the target never disappears while it is replaced.
+      // A copy, not a rename, so that the target never disappears while it is replaced. The copy
+      // is complete and on disk before the journal names it.
       Path backup = nextBackup();
-      Files.copy(target, backup, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+      Path partial = backup.resolveSibling(backup.getFileName() + ".part");
+      Files.copy(target, partial, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+      try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+      Files.move(partial, backup, StandardCopyOption.ATOMIC_MOVE);
+      journal(RESTORE + "\t" + work.relativize(backup) + "\t" + relative(target));
       Files.move(
           source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       undos.push(
@@ -282,6 +429,8 @@ public final class RepositoryWriter {
     /** Moves a file or folder out of the repository into the backups, in one rename. */
     private void moveAside(Path path) throws IOException {
       Path backup = nextBackup();
+      journal(RESTORE + "\t" + work.relativize(backup) + "\t" + relative(path));
+      touchedFolders.add(path.getParent());
       Files.move(path, backup, StandardCopyOption.ATOMIC_MOVE);
       undos.push(() -> Files.move(backup, path, StandardCopyOption.ATOMIC_MOVE));
     }

@@ -67,6 +67,49 @@ class RepositoryWriterTest {
   }
 
   @Test
+  void anInstallACrashLeftUncommittedIsRolledBackAtTheNextStart() throws IOException {
+    Map<String, String> before = snapshot();
+    try (ModelUpload upload =
+        fromFiles(
+            Map.of("1/model.onnx", "new v1", "2/model.onnx", "new v2", "labels.txt", "new"), "m")) {
+      // Placed, never committed or rolled back: what a kill -9 before validation leaves.
+      writer.install(upload, true);
+    }
+    assertThat(root.resolve("m/1/model.onnx")).hasContent("new v1");
+    assertThat(root.resolve("m/labels.txt")).hasContent("new");
+
+    List<String> recovered = new RepositoryWriter(root).recoverInterrupted();
+
+    assertThat(recovered).hasSize(1);
+    assertThat(recovered.get(0)).startsWith("model m:").contains("restored m/1", "removed m/2");
+    assertThat(snapshot()).isEqualTo(before);
+    assertThat(writer.stagingRoot()).doesNotExist();
+  }
+
+  @Test
+  void aNewModelACrashLeftUncommittedIsRemovedAtTheNextStart() throws IOException {
+    Map<String, String> before = snapshot();
+    try (ModelUpload upload = fromFiles(Map.of("1/model.onnx", "n v1"), "n")) {
+      writer.install(upload, false);
+    }
+    assertThat(root.resolve("n/1/model.onnx")).exists();
+
+    new RepositoryWriter(root).recoverInterrupted();
+
+    assertThat(snapshot()).isEqualTo(before);
+    assertThat(root.resolve("n")).doesNotExist();
+  }
+
+  @Test
+  void aCommittedInstallIsKeptAtTheNextStart() throws IOException {
+    try (ModelUpload upload = fromFiles(Map.of("1/model.onnx", "new v1"), "m")) {
+      writer.install(upload, true).commit();
+    }
+    assertThat(new RepositoryWriter(root).recoverInterrupted()).isEmpty();
+    assertThat(root.resolve("m/1/model.onnx")).hasContent("new v1");
+  }
+
+  @Test
   void rollbackOfANewModelRemovesIt() throws IOException {
     Map<String, String> before = snapshot();
     try (ModelUpload upload = fromFiles(Map.of("1/model.onnx", "n v1"), "n")) {
@@ -246,7 +289,7 @@ class RepositoryWriterTest {
     write(writer.stagingRoot().resolve("upload-1/m/1/model.onnx"), "left over");
     Files.createSymbolicLink(writer.stagingRoot().resolve("upload-1/link"), outside);
 
-    writer.removeStaleStaging();
+    writer.recoverInterrupted();
 
     assertThat(writer.stagingRoot()).doesNotExist();
     assertThat(outside.resolve("precious.txt")).hasContent("keep me");

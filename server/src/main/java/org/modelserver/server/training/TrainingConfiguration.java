@@ -2,7 +2,10 @@ package org.modelserver.server.training;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.MultipartConfigElement;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
+import java.util.NavigableMap;
 import org.modelserver.runtime.config.Platforms;
 import org.modelserver.runtime.device.DeviceInventory;
 import org.modelserver.runtime.engine.Engines;
@@ -13,6 +16,7 @@ import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.train.job.JobPlanner;
 import org.modelserver.runtime.train.job.TrainingDevices;
 import org.modelserver.runtime.train.job.TrainingJobs;
+import org.modelserver.runtime.train.job.VersionPublisher;
 import org.modelserver.runtime.train.torch.FineTuner;
 import org.modelserver.server.config.ServerOptions;
 import org.springframework.context.annotation.Bean;
@@ -69,7 +73,22 @@ public class TrainingConfiguration {
                 options.maxQueuedJobs(),
                 STOP_TIMEOUT_SECONDS),
             tuner,
-            manager::publish,
+            new VersionPublisher() {
+              @Override
+              public long publish(String model, Map<String, Path> files, boolean promote) {
+                return manager.publish(model, files, promote);
+              }
+
+              @Override
+              public NavigableMap<Long, Path> versionFolders(String model) {
+                return manager.versionFolders(model);
+              }
+
+              @Override
+              public boolean isHeld(String model, long version) {
+                return manager.isHeld(model, version);
+              }
+            },
             Clock.systemUTC());
     jobs.start();
     return jobs;

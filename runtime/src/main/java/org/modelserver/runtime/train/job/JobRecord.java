@@ -51,6 +51,28 @@ public record JobRecord(
   }
 
   /**
+   * This job succeeded: found at start to have published {@code version} before the server stopped
+   * under it (the version is complete in the repository, so only the record was behind).
+   */
+  JobRecord publishedBeforeStop(Instant at, long version, boolean promoted) {
+    return new JobRecord(
+        description,
+        JobState.SUCCEEDED,
+        cancelRequested,
+        started,
+        Optional.of(at),
+        progress,
+        new Outcome(
+            Optional.of(version),
+            promoted,
+            Optional.empty(),
+            outcome.baseValidationLoss(),
+            outcome.trainedParameters(),
+            outcome.frozenParameters(),
+            outcome.stoppedEarly()));
+  }
+
+  /**
    * What a job was asked to do; never changes.
    *
    * @param id random, URL-safe

@@ -68,12 +68,14 @@ public final class TrainingJobs implements AutoCloseable {
   private final Map<String, JobRecord> past = new ConcurrentHashMap<>();
   private final Map<String, Runnable> queued = new ConcurrentHashMap<>();
   private final AtomicLong samplesTrained = new AtomicLong();
+  private final VersionPublisher publisher;
   private volatile boolean open;
   private volatile String notOpen = "the trainer has not started";
 
   public TrainingJobs(Options options, FineTuner tuner, VersionPublisher publisher, Clock clock) {
     this.options = options;
     this.store = new JobStore(options.trainingDir());
+    this.publisher = publisher;
     this.runner = new JobRunner(tuner, publisher, store, clock);
     this.clock = clock;
     this.executor =
@@ -86,6 +88,29 @@ public final class TrainingJobs implements AutoCloseable {
                 ? new SynchronousQueue<>()
                 : new LinkedBlockingQueue<>(options.maxQueuedJobs()),
             DaemonThreads.numbered("training-job"));
+  }
+
+  /** The version an unfinished job's record left behind, found by its manifest's job id. */
+  private Optional<Long> publishedVersion(JobRecord record) {
+    try {
+      for (Map.Entry<Long, Path> version :
+          publisher.versionFolders(record.description().model()).descendingMap().entrySet()) {
+        if (TrainingManifest.jobId(version.getValue()).filter(record.id()::equals).isPresent()) {
+          return Optional.of(version.getKey());
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("Cannot look for the version of training job {}: {}", record.id(), e.toString());
+    }
+    return Optional.empty();
+  }
+
+  private void saveRestored(JobRecord restored) {
+    try {
+      store.save(restored);
+    } catch (UncheckedIOException e) {
+      log.warn("Could not record how training job {} ended", restored.id(), e);
+    }
   }
 
   /**
@@ -109,7 +134,23 @@ public final class TrainingJobs implements AutoCloseable {
     }
     for (JobRecord record : records) {
       JobRecord restored = record;
-      if (!record.state().isFinished()) {
+      Optional<Long> published =
+          record.state().isFinished() ? Optional.empty() : publishedVersion(record);
+      if (published.isPresent()) {
+        // Killed after its version was complete in the repository but before its record said so.
+        restored =
+            record.publishedBeforeStop(
+                clock.instant(),
+                published.get(),
+                !publisher.isHeld(record.description().model(), published.get()));
+        saveRestored(restored);
+        log.info(
+            "Training job {} ({}) had published version {} when the server stopped; it is"
+                + " succeeded",
+            record.id(),
+            record.description().model(),
+            published.get());
+      } else if (!record.state().isFinished()) {
         restored = record.interrupted(clock.instant());
         try {
           store.save(restored);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Optional;
 import org.modelserver.runtime.train.torch.EpochMetrics;
 import org.modelserver.runtime.train.torch.FineTuneResult;
 import tools.jackson.databind.ObjectMapper;
@@ -24,6 +25,20 @@ final class TrainingManifest {
       JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   private TrainingManifest() {}
+
+  /** The id of the job that wrote a version's manifest, if the folder has a readable one. */
+  static Optional<String> jobId(Path versionFolder) {
+    Path file = versionFolder.resolve(FILE_NAME);
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      tools.jackson.databind.JsonNode id = JSON.readTree(Files.readAllBytes(file)).get("job_id");
+      return id != null && id.isString() ? Optional.of(id.stringValue()) : Optional.empty();
+    } catch (IOException | tools.jackson.core.JacksonException e) {
+      return Optional.empty();
+    }
+  }
 
   static void write(Path file, JobRecord job, FineTuneResult result, Instant written)
       throws IOException {

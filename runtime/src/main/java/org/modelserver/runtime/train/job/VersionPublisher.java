@@ -2,6 +2,8 @@ package org.modelserver.runtime.train.job;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * Turns a finished job's files into a new version of its model; the model manager's {@code publish}
@@ -17,4 +19,18 @@ public interface VersionPublisher {
    *     nothing of it is left in the repository
    */
   long publish(String model, Map<String, Path> files, boolean promote);
+
+  /**
+   * The model's complete version folders by number, after any install a crash interrupted was
+   * rolled back; used at start to tell a job that published before the server stopped from one that
+   * did not.
+   */
+  default NavigableMap<Long, Path> versionFolders(String model) {
+    return new TreeMap<>();
+  }
+
+  /** Whether a published version is held (not promoted): never the default until pinned. */
+  default boolean isHeld(String model, long version) {
+    return false;
+  }
 }

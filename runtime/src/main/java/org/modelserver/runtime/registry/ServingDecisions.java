@@ -1,0 +1,134 @@
+package org.modelserver.runtime.registry;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import org.modelserver.runtime.json.StrictJson;
+import org.modelserver.runtime.repository.FileTrees;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Operators' and the trainer's decisions about which version serves, kept across restarts: each
+ * model's pin (the default version an operator chose, or that a {@code promote: never} job kept)
+ * and its held versions (published by a fine-tuning job but not promoted: loaded, served when asked
+ * for by number, never the default until pinned). One file per model, {@code
+ * <repository>/.serving/<model>.json}, written atomically (temporary file, fsync, rename, fsync of
+ * the folder) before the decision takes effect, and read at start.
+ *
+ * <p>Not thread-safe: {@link ModelManager} uses it under its lock.
+ */
+final class ServingDecisions {
+  private static final Logger log = LoggerFactory.getLogger(ServingDecisions.class);
+  private static final ObjectMapper JSON = StrictJson.json();
+
+  /** A model's decisions: its pin and its held versions. */
+  record Decision(Optional<Long> pin, SortedSet<Long> held) {
+    static final Decision NONE = new Decision(Optional.empty(), new TreeSet<>());
+
+    Decision {
+      held = Collections.unmodifiableSortedSet(new TreeSet<>(held));
+    }
+
+    Decision withPin(Optional<Long> version) {
+      return new Decision(version, held);
+    }
+
+    Decision hold(long version) {
+      SortedSet<Long> more = new TreeSet<>(held);
+      more.add(version);
+      return new Decision(pin, more);
+    }
+
+    Decision release(long version) {
+      SortedSet<Long> fewer = new TreeSet<>(held);
+      fewer.remove(version);
+      return new Decision(pin, fewer);
+    }
+  }
+
+  private final Path folder;
+  private final Map<String, Decision> cache = new HashMap<>();
+
+  ServingDecisions(Path repositoryRoot) {
+    this.folder = repositoryRoot.toAbsolutePath().normalize().resolve(".serving");
+  }
+
+  /** The model's decisions (none when nothing was decided or the file cannot be read). */
+  Decision of(String model) {
+    return cache.computeIfAbsent(model, this::read);
+  }
+
+  /**
+   * Records the model's decisions on disk, then in memory.
+   *
+   * @return false when the file could not be written: the decision then holds until the server
+   *     stops (a read-only repository), and the log says so
+   */
+  boolean save(String model, Decision decision) {
+    if (decision.equals(of(model))) {
+      return true;
+    }
+    cache.put(model, decision);
+    Path file = folder.resolve(model + ".json");
+    try {
+      if (decision.pin().isEmpty() && decision.held().isEmpty()) {
+        Files.deleteIfExists(file);
+        FileTrees.syncDirectory(folder);
+      } else {
+        FileTrees.writeAtomically(file, JSON.writeValueAsBytes(toJson(decision)));
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          "Cannot record the serving decisions of model {} in {} ({}); they last until the server"
+              + " stops",
+          model,
+          file,
+          e.toString());
+      return false;
+    }
+  }
+
+  private Decision read(String model) {
+    Path file = folder.resolve(model + ".json");
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return Decision.NONE;
+    }
+    try {
+      JsonNode node = JSON.readTree(Files.readAllBytes(file));
+      Optional<Long> pin =
+          node.hasNonNull("pinned")
+              ? Optional.of(Long.parseLong(node.get("pinned").asString()))
+              : Optional.empty();
+      SortedSet<Long> held = new TreeSet<>();
+      node.path("held").forEach(version -> held.add(Long.parseLong(version.asString())));
+      return new Decision(pin, held);
+    } catch (NoSuchFileException e) {
+      return Decision.NONE;
+    } catch (IOException | JacksonException | NumberFormatException e) {
+      log.warn("Ignoring the unreadable serving decisions of model {} in {}: {}", model, file, e);
+      return Decision.NONE;
+    }
+  }
+
+  private static ObjectNode toJson(Decision decision) {
+    ObjectNode node = JSON.createObjectNode();
+    decision.pin().ifPresent(version -> node.put("pinned", Long.toString(version)));
+    var held = node.putArray("held");
+    decision.held().forEach(version -> held.add(Long.toString(version)));
+    return node;
+  }
+}

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -90,13 +89,12 @@ final class JobStore {
     }
   }
 
-  /** Replaces the job's record atomically. */
+  /** Replaces the job's record atomically and durably. */
   void save(JobRecord job) {
     Path target = jobs.resolve(job.id() + SUFFIX);
-    Path temp = jobs.resolve("." + job.id() + SUFFIX + ".tmp");
     try {
-      Files.write(temp, JSON.writeValueAsBytes(JobJson.of(job)));
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // Forced to disk before and after the rename: a power loss keeps the old record or the new.
+      FileTrees.writeAtomically(target, JSON.writeValueAsBytes(JobJson.of(job)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the training job record " + target, e);
     }

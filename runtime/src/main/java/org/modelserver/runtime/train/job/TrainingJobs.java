@@ -69,6 +69,10 @@ public final class TrainingJobs implements AutoCloseable {
   private final Map<String, Runnable> queued = new ConcurrentHashMap<>();
   private final AtomicLong samplesTrained = new AtomicLong();
   private final VersionPublisher publisher;
+
+  /** Records of finished jobs kept from one run to the next; older ones are deleted at start. */
+  static final int KEPT_RECORDS = 1000;
+
   private volatile boolean open;
   private volatile String notOpen = "the trainer has not started";
 
@@ -165,7 +169,27 @@ public final class TrainingJobs implements AutoCloseable {
       }
       past.put(restored.id(), restored);
     }
+    pruneOldRecords();
     open = true;
+  }
+
+  /**
+   * Keeps the newest {@link #KEPT_RECORDS} records of finished jobs from earlier runs and deletes
+   * the older ones, so that records cannot pile up without bound across restarts.
+   */
+  private void pruneOldRecords() {
+    if (past.size() <= KEPT_RECORDS) {
+      return;
+    }
+    List<JobRecord> oldestFirst = new ArrayList<>(past.values());
+    oldestFirst.sort(
+        Comparator.comparing(
+            (JobRecord job) -> job.finished().orElse(job.description().created())));
+    for (JobRecord old : oldestFirst.subList(0, oldestFirst.size() - KEPT_RECORDS)) {
+      past.remove(old.id());
+      store.delete(old.id());
+    }
+    log.info("Deleted the records of {} old training jobs", oldestFirst.size() - KEPT_RECORDS);
   }
 
   /**

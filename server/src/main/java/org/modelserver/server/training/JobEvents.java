@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.modelserver.runtime.concurrent.DaemonThreads;
 import org.modelserver.runtime.train.job.JobJson;
 import org.modelserver.runtime.train.job.JobListener;
@@ -27,8 +27,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A job's progress as server-sent events: {@code state} with the whole job (first the job as it is,
  * then at each change of state), {@code epoch} after each epoch; the stream ends after the final
- * state. Events are written by one sender thread, never by the training thread, so a slow client
- * cannot slow training down.
+ * state. Events are written by a small pool of sender threads, never by the training thread, so a
+ * slow client cannot slow training down; each stream sends in order through its own {@link
+ * SerialSender}, so a client that stops reading holds up only its own stream (the container's write
+ * timeout then ends it), and one that falls {@value #MAX_PENDING} events behind is closed.
  */
 @Component
 class JobEvents implements ApplicationListener<ContextClosedEvent> {
@@ -36,8 +38,14 @@ class JobEvents implements ApplicationListener<ContextClosedEvent> {
 
   private final TrainingJobs jobs;
   private final JsonMapper json = JsonMapper.builder().build();
-  private final ExecutorService sender =
-      Executors.newSingleThreadExecutor(DaemonThreads.named("training-events"));
+
+  /** Events one stream may have waiting before it is closed as too slow. */
+  static final int MAX_PENDING = 1024;
+
+  /** Streams that may be writing at once; more wait their turn. */
+  private static final int SENDERS = 16;
+
+  private final ThreadPoolExecutor sender = senders();
   private final Set<SseEmitter> open = ConcurrentHashMap.newKeySet();
 
   JobEvents(TrainingJobs jobs) {
@@ -66,6 +74,19 @@ class JobEvents implements ApplicationListener<ContextClosedEvent> {
     return emitter;
   }
 
+  private static ThreadPoolExecutor senders() {
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            SENDERS,
+            SENDERS,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            DaemonThreads.numbered("training-events"));
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
   /** Ends every stream when the server stops, so that open streams do not hold up shutdown. */
   @Override
   public void onApplicationEvent(ContextClosedEvent event) {
@@ -76,10 +97,19 @@ class JobEvents implements ApplicationListener<ContextClosedEvent> {
   /** One client's stream: events in the order the job produced them. */
   private final class Stream implements JobListener {
     private final SseEmitter emitter;
+    private final SerialSender events;
     private List<Runnable> early = new ArrayList<>();
 
     Stream(SseEmitter emitter) {
       this.emitter = emitter;
+      this.events =
+          new SerialSender(
+              sender,
+              MAX_PENDING,
+              () -> {
+                log.debug("Training events stream closed: the client fell too far behind");
+                emitter.completeWithError(new IOException("the client reads too slowly"));
+              });
     }
 
     /** Sends the job as it was when the stream began, then whatever happened since. */
@@ -108,11 +138,7 @@ class JobEvents implements ApplicationListener<ContextClosedEvent> {
     }
 
     private void submit(Runnable event) {
-      try {
-        sender.execute(event);
-      } catch (RejectedExecutionException e) {
-        // The server is stopping; its streams were completed.
-      }
+      events.offer(event);
     }
 
     private void send(String name, JsonNode data, boolean last) {

@@ -309,6 +309,32 @@ class TrainingJobsTest {
   }
 
   @Test
+  void recordsOfOldFinishedJobsArePrunedAtStartToTheNewest() throws Exception {
+    start(1, 4);
+    JobRecord finished = awaitFinished(jobs.submit(plan(32, ", \"epochs\": 1")).id());
+    jobs.close();
+    tools.jackson.databind.node.ObjectNode record = JobJson.of(finished);
+    java.time.Instant base = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    int extra = TrainingJobs.KEPT_RECORDS + 4;
+    for (int i = 0; i < extra; i++) {
+      String id = String.format("%024x", i + 1);
+      record.put("job_id", id);
+      record.put("finished", base.plusSeconds(i).toString());
+      Files.writeString(trainingDir.resolve("jobs/" + id + ".json"), record.toString());
+    }
+
+    start(1, 4);
+
+    // The oldest by finish time go: the five copies (and the real job, finished now) are kept.
+    assertThat(jobs.list()).hasSize(TrainingJobs.KEPT_RECORDS);
+    try (var files = Files.list(trainingDir.resolve("jobs"))) {
+      assertThat(files.count()).isEqualTo(TrainingJobs.KEPT_RECORDS);
+    }
+    assertThat(trainingDir.resolve("jobs/" + String.format("%024x", 1) + ".json")).doesNotExist();
+    assertThat(jobs.get(finished.id()).state()).isEqualTo(JobState.SUCCEEDED);
+  }
+
+  @Test
   void stoppingTheServerInterruptsQueuedAndRunningJobs() throws Exception {
     start(1, 4);
     JobRecord running = jobs.submit(plan(64, ", \"epochs\": 100000, \"batch_size\": 8"));

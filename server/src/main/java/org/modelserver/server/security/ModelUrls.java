@@ -2,7 +2,6 @@ package org.modelserver.server.security;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,8 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
@@ -35,11 +32,24 @@ import org.springframework.stereotype.Component;
 /**
  * The URLs models may be fetched from ({@code --model-url-allowlist}, comma-separated prefixes),
  * and the fetching itself. A URL must be http or https, carry no user-info, and after normalisation
- * (scheme and host in lower case, default port dropped, dot segments resolved) start with an
- * allowed prefix. A prefix that does not end with '/' allows only itself, so {@code https://a.com}
- * (which normalises to {@code https://a.com/}) allows that host and {@code
- * https://a.com/model.onnx} exactly that file; neither allows {@code https://a.com.evil.net/}. An
- * empty list allows nothing.
+ * (scheme and host in lower case, default port dropped) start with an allowed prefix. A prefix that
+ * does not end with '/' allows only itself, so {@code https://a.com} (which normalises to {@code
+ * https://a.com/}) allows that host and {@code https://a.com/model.onnx} exactly that file; neither
+ * allows {@code https://a.com.evil.net/}. An empty list allows nothing.
+ *
+ * <p>The path is sent as given, so anything a remote server may read differently from this prefix
+ * check is refused rather than resolved ({@link UrlSyntax}): {@code .} and {@code ..} segments,
+ * {@code ;} path parameters (Tomcat and Jetty read {@code /a/..;/b} as {@code /b}), backslashes,
+ * and encoded {@code .}, {@code /}, {@code \}, {@code ;} and {@code %}. Before connecting, a host
+ * given by name must resolve to public addresses only ({@link AddressPolicy}), and redirects are
+ * refused, not followed.
+ *
+ * <p>Residual risk: {@link HttpClient} resolves the host again itself and cannot be told which
+ * address to connect to. It looks the name up through the same JVM address cache right after the
+ * check, so it gets the checked addresses unless that cache is off ({@code
+ * networkaddress.cache.ttl=0}) or the entry expires in between (default lifetime 30 s): only then
+ * could a DNS answer that changes between check and connect (DNS rebinding) reach a private
+ * address. A JVM-wide proxy ({@code http.proxyHost}) resolves the host on its own side.
  */
 @Component
 public final class ModelUrls {
@@ -48,26 +58,32 @@ public final class ModelUrls {
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
   private final List<URI> prefixes;
+  private final AddressPolicy addresses;
   private final Duration connectTimeout;
   private final Duration readTimeout;
 
   @Autowired
-  public ModelUrls(@Value("${modelserver.model-url-allowlist:}") String allowlist) {
-    this(allowlist, CONNECT_TIMEOUT, READ_TIMEOUT);
+  public ModelUrls(
+      @Value("${modelserver.model-url-allowlist:}") String allowlist,
+      @Value("${modelserver.model-url-private-hosts:}") String privateHosts) {
+    this(allowlist, privateHosts, CONNECT_TIMEOUT, READ_TIMEOUT);
   }
 
   /**
    * @param allowlist comma-separated URL prefixes
+   * @param privateHosts comma-separated host names of the allowlist that may resolve to loopback,
+   *     private, link-local or other non-public addresses
    * @param readTimeout the longest wait for the response headers, and for each part of the body
    */
-  public ModelUrls(String allowlist, Duration connectTimeout, Duration readTimeout) {
+  public ModelUrls(
+      String allowlist, String privateHosts, Duration connectTimeout, Duration readTimeout) {
     List<URI> parsed = new ArrayList<>();
     for (String prefix : allowlist == null ? new String[0] : allowlist.split(",")) {
       if (prefix.isBlank()) {
         continue;
       }
       try {
-        URI uri = normalise(prefix);
+        URI uri = UrlSyntax.normalise(prefix);
         if (uri.getRawQuery() != null) {
           throw ServingException.invalidArgument("it has a query");
         }
@@ -79,6 +95,16 @@ public final class ModelUrls {
       }
     }
     this.prefixes = List.copyOf(parsed);
+    this.addresses = new AddressPolicy(privateHosts);
+    for (String host : addresses.privateHosts()) {
+      if (prefixes.stream().noneMatch(prefix -> prefix.getHost().equals(host))) {
+        throw new IllegalArgumentException(
+            AddressPolicy.OPTION
+                + ": '"
+                + host
+                + "' is the host of no --model-url-allowlist prefix; list only allowlisted hosts");
+      }
+    }
     this.connectTimeout = connectTimeout;
     this.readTimeout = readTimeout;
   }
@@ -93,7 +119,7 @@ public final class ModelUrls {
       throw ServingException.invalidArgument(
           "fetching models from URLs is disabled: the allowlist (--model-url-allowlist) is empty");
     }
-    URI uri = normalise(url);
+    URI uri = UrlSyntax.normalise(url);
     String text = uri.toString();
     for (URI prefix : prefixes) {
       String allowed = prefix.toString();
@@ -102,7 +128,7 @@ public final class ModelUrls {
       }
     }
     throw ServingException.invalidArgument(
-        describe(uri)
+        UrlSyntax.describe(uri)
             + " is not under an allowed prefix (--model-url-allowlist: "
             + String.join(", ", prefixes.stream().map(URI::toString).toList())
             + ")");
@@ -112,15 +138,16 @@ public final class ModelUrls {
    * Downloads an allowed URL into a new file in {@code tempDir}, which the caller then owns.
    * Redirects are not followed. On any failure nothing is left behind.
    *
-   * @throws ServingException INVALID_ARGUMENT for a URL {@link #check} refuses or a redirect,
-   *     TOO_LARGE past {@code maxBytes}, UNAVAILABLE for a non-2xx status, a network failure or a
-   *     timeout
+   * @throws ServingException INVALID_ARGUMENT for a URL {@link #check} refuses, a host that
+   *     resolves to an address {@link AddressPolicy} refuses, or a redirect; TOO_LARGE past {@code
+   *     maxBytes}, UNAVAILABLE for a non-2xx status, a network failure or a timeout
    */
   public Path fetch(String url, long maxBytes, Path tempDir) {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
     }
     URI uri = check(url);
+    addresses.requireAllowed(uri.getHost(), UrlSyntax.describe(uri));
     Path file;
     try {
       file = Files.createTempFile(tempDir, "fetch-", ".part");
@@ -151,15 +178,16 @@ public final class ModelUrls {
       }
       long size = download(uri, response.body(), file, maxBytes);
       fetched = true;
-      log.info("Fetched {} ({} bytes)", describe(uri), size);
+      log.info("Fetched {} ({} bytes)", UrlSyntax.describe(uri), size);
       return file;
     } catch (HttpTimeoutException e) {
-      throw ServingException.unavailable("cannot fetch " + describe(uri) + ": timed out");
+      throw ServingException.unavailable("cannot fetch " + UrlSyntax.describe(uri) + ": timed out");
     } catch (IOException e) {
-      throw ServingException.unavailable("cannot fetch " + describe(uri) + ": " + e);
+      throw ServingException.unavailable("cannot fetch " + UrlSyntax.describe(uri) + ": " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ServingException.unavailable("fetching " + describe(uri) + " was interrupted");
+      throw ServingException.unavailable(
+          "fetching " + UrlSyntax.describe(uri) + " was interrupted");
     } finally {
       if (!fetched) {
         deleteQuietly(file);
@@ -183,7 +211,7 @@ public final class ModelUrls {
             writer.cancel();
             throw ServingException.unavailable(
                 "cannot fetch "
-                    + describe(uri)
+                    + UrlSyntax.describe(uri)
                     + ": no data for "
                     + readTimeout.toMillis()
                     + " ms after "
@@ -211,98 +239,23 @@ public final class ModelUrls {
           response
               .headers()
               .firstValue("Location")
-              .map(value -> describeLocation(uri, value))
+              .map(value -> UrlSyntax.describeLocation(uri, value))
               .orElse("no Location");
       return ServingException.invalidArgument(
-          describe(uri)
+          UrlSyntax.describe(uri)
               + " redirects (HTTP "
               + status
               + ") to "
               + location
               + "; redirects are not followed: give the final URL (it must be allowed too)");
     }
-    return ServingException.unavailable(describe(uri) + " answered HTTP " + status);
+    return ServingException.unavailable(UrlSyntax.describe(uri) + " answered HTTP " + status);
   }
 
   private static ServingException tooLarge(URI uri, long maxBytes) {
     return new ServingException(
-        ErrorKind.TOO_LARGE, describe(uri) + " is larger than the limit of " + maxBytes + " bytes");
-  }
-
-  /**
-   * An absolute http(s) URL with lower-case scheme and host, no default port, no fragment, a path
-   * of at least "/" and its dot segments resolved.
-   */
-  private static URI normalise(String url) {
-    URI uri;
-    try {
-      uri = new URI(url.trim());
-    } catch (URISyntaxException e) {
-      throw ServingException.invalidArgument("not a valid URL: " + e.getReason());
-    }
-    if (!uri.isAbsolute() || uri.isOpaque()) {
-      throw ServingException.invalidArgument("not an absolute http or https URL");
-    }
-    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw ServingException.invalidArgument(
-          "only http and https URLs are allowed, not " + scheme + ":");
-    }
-    String authority = uri.getRawAuthority();
-    if (uri.getRawUserInfo() != null || (authority != null && authority.contains("@"))) {
-      throw ServingException.invalidArgument(
-          "URLs with user-info (user:password@host) are refused; the allowlist is the only"
-              + " access control for fetching");
-    }
-    if (uri.getHost() == null) {
-      throw ServingException.invalidArgument("the URL has no valid host");
-    }
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    String lower = path.toLowerCase(Locale.ROOT);
-    if (lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c")) {
-      // A server may decode these into dot segments or separators after our prefix check.
-      throw ServingException.invalidArgument(
-          "the URL's path has an encoded '.', '/' or '\\' (%2E, %2F, %5C)");
-    }
-    int port = uri.getPort();
-    if ((scheme.equals("http") && port == 80) || (scheme.equals("https") && port == 443)) {
-      port = -1;
-    }
-    String rebuilt =
-        scheme
-            + "://"
-            + uri.getHost().toLowerCase(Locale.ROOT)
-            + (port < 0 ? "" : ":" + port)
-            + path
-            + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-    URI normalised = URI.create(rebuilt).normalize();
-    if (normalised.getRawPath().startsWith("/..")) {
-      throw ServingException.invalidArgument("the URL's path climbs above the root");
-    }
-    return normalised;
-  }
-
-  /** A URL for messages and logs: no user-info and no query, which may hold credentials. */
-  private static String describe(URI uri) {
-    String authority = uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
-    return "'"
-        + uri.getScheme()
-        + "://"
-        + authority
-        + Objects.toString(uri.getRawPath(), "")
-        + (uri.getRawQuery() == null ? "" : "?...")
-        + "'";
-  }
-
-  private static String describeLocation(URI base, String location) {
-    try {
-      URI target = base.resolve(new URI(location.trim()));
-      return target.getScheme() == null || target.getHost() == null
-          ? "an invalid Location"
-          : describe(target);
-    } catch (URISyntaxException | IllegalArgumentException e) {
-      return "an invalid Location";
-    }
+        ErrorKind.TOO_LARGE,
+        UrlSyntax.describe(uri) + " is larger than the limit of " + maxBytes + " bytes");
   }
 
   private static void deleteQuietly(Path file) {

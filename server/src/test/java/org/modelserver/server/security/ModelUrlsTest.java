@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,16 +26,25 @@ import org.modelserver.runtime.error.ServingException;
 
 class ModelUrlsTest {
   private static final byte[] MODEL = "not really an onnx model".getBytes(StandardCharsets.UTF_8);
+  private static final String ALLOWLIST =
+      "https://models.example.com/releases/, http://mirror.example.org/m.onnx,"
+          + " https://cdn.example.net";
 
   @TempDir Path downloads;
   private HttpServer origin;
   private String base;
   private final CountDownLatch release = new CountDownLatch(1);
+  private final AtomicInteger requests = new AtomicInteger();
 
   @BeforeEach
   void startOrigin() throws IOException {
     origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    origin.createContext("/models/model.onnx", exchange -> reply(exchange, 200, MODEL, true));
+    origin.createContext(
+        "/models/model.onnx",
+        exchange -> {
+          requests.incrementAndGet();
+          reply(exchange, 200, MODEL, true);
+        });
     origin.createContext("/models/streamed.onnx", exchange -> reply(exchange, 200, MODEL, false));
     origin.createContext(
         "/models/moved.onnx",
@@ -82,7 +92,7 @@ class ModelUrlsTest {
   }
 
   private ModelUrls urls() {
-    return new ModelUrls(base + "/models/", Duration.ofSeconds(10), Duration.ofSeconds(30));
+    return new ModelUrls(base + "/models/", "", Duration.ofSeconds(10), Duration.ofSeconds(30));
   }
 
   private static ServingException refusal(Runnable call) {
@@ -104,7 +114,7 @@ class ModelUrlsTest {
 
   @Test
   void anEmptyAllowlistRefusesEverything() {
-    ModelUrls urls = new ModelUrls(" , ");
+    ModelUrls urls = new ModelUrls(" , ", "");
     ServingException e = refusal(() -> urls.check("https://models.example.com/releases/m.onnx"));
     assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT);
     assertThat(e.getMessage())
@@ -120,18 +130,14 @@ class ModelUrlsTest {
         "https://models.example.com/releases/v1/m.onnx?x=1",
         "HTTPS://Models.Example.COM/releases/m.onnx",
         "https://models.example.com:443/releases/m.onnx",
-        "https://models.example.com/releases/./m.onnx",
-        "https://models.example.com/other/../releases/m.onnx",
         "https://models.example.com/releases/m.onnx#part",
+        "https://models.example.com/releases/m.onnx?a=1;b=2",
         "http://mirror.example.org/m.onnx",
         "https://cdn.example.net/",
         "https://cdn.example.net/any/thing",
       })
   void allowedUrls(String url) {
-    ModelUrls urls =
-        new ModelUrls(
-            "https://models.example.com/releases/, http://mirror.example.org/m.onnx,"
-                + " https://cdn.example.net");
+    ModelUrls urls = new ModelUrls(ALLOWLIST, "");
     assertThat(urls.check(url).toString()).doesNotContain("#");
   }
 
@@ -160,12 +166,23 @@ class ModelUrlsTest {
         "https://cdn.example.net.evil.net/",
         "https://cdn.example.net:444/",
         "https://cdn.example.net/../../x",
+        // What a server may resolve to another path than the prefix check sees.
+        "https://models.example.com/releases/..;/secret",
+        "https://models.example.com/releases/..;a=b/secret",
+        "https://models.example.com/releases/m.onnx;jsessionid=abc",
+        "https://models.example.com/releases;/m.onnx",
+        "https://models.example.com/releases/..%3b/secret",
+        "https://models.example.com/releases/%252e%252e/secret",
+        "https://models.example.com/releases/%2e%2e;/secret",
+        "https://models.example.com/releases/..\\secret",
+        "https://models.example.com\\@evil.net/releases/m.onnx",
+        "https://models.example.com/releases/./m.onnx",
+        "https://models.example.com/other/../releases/m.onnx",
+        "https://models.example.com/releases/x/../m.onnx",
+        "https://cdn.example.net/a/..",
       })
   void refusedUrls(String url) {
-    ModelUrls urls =
-        new ModelUrls(
-            "https://models.example.com/releases/, http://mirror.example.org/m.onnx,"
-                + " https://cdn.example.net");
+    ModelUrls urls = new ModelUrls(ALLOWLIST, "");
     ServingException e = refusal(() -> urls.check(url));
     assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT);
     assertThat(e.getMessage()).doesNotContain("hunter2");
@@ -173,7 +190,7 @@ class ModelUrlsTest {
 
   @Test
   void refusalsSayWhy() {
-    ModelUrls urls = new ModelUrls("https://models.example.com/releases/");
+    ModelUrls urls = new ModelUrls("https://models.example.com/releases/", "");
     assertThat(refusal(() -> urls.check("https://a.example/m.onnx")).getMessage())
         .contains("'https://a.example/m.onnx' is not under an allowed prefix")
         .contains("https://models.example.com/releases/");
@@ -184,11 +201,41 @@ class ModelUrlsTest {
   }
 
   @Test
+  void pathRefusalsNameWhatIsWrongAndWhatIsExpected() {
+    ModelUrls urls = new ModelUrls("https://models.example.com/releases/", "");
+    assertThat(refusal(() -> urls.check("https://models.example.com/releases/..;/x")).getMessage())
+        .contains("';'", "'..;'", "give the path without them");
+    assertThat(refusal(() -> urls.check("https://models.example.com/releases/m;jsessionid=1")))
+        .hasMessageContaining("';jsessionid='");
+    assertThat(refusal(() -> urls.check("https://models.example.com/releases/%2e%2e/x")))
+        .hasMessageContaining("(%2E)")
+        .hasMessageContaining("give the path unencoded");
+    assertThat(refusal(() -> urls.check("https://models.example.com/releases/..\\x")))
+        .hasMessageContaining("backslash");
+    assertThat(refusal(() -> urls.check("https://models.example.com/releases/./m")))
+        .hasMessageContaining("'.' segment");
+    String longPath = "https://models.example.com/" + "a/".repeat(2000) + "m.onnx";
+    assertThat(refusal(() -> urls.check(longPath)).getMessage()).hasSizeLessThan(600);
+  }
+
+  @Test
   void aBadPrefixFailsTheStart() {
-    assertThatThrownBy(() -> new ModelUrls("https://ok.example/, ftp://bad.example/"))
+    assertThatThrownBy(() -> new ModelUrls("https://ok.example/, ftp://bad.example/", ""))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--model-url-allowlist")
         .hasMessageContaining("ftp://bad.example/");
+  }
+
+  @Test
+  void privateHostsMustBeHostNamesOfTheAllowlist() {
+    assertThatThrownBy(() -> new ModelUrls("http://models.internal/", "http://models.internal"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--model-url-private-hosts")
+        .hasMessageContaining("not a host name");
+    assertThatThrownBy(() -> new ModelUrls("http://models.internal/", "other.internal"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'other.internal' is the host of no --model-url-allowlist prefix");
+    new ModelUrls("http://models.internal/, https://cdn.example.net/", " Models.Internal ");
   }
 
   // ---- fetch ----
@@ -207,6 +254,28 @@ class ModelUrlsTest {
   void aBodyOfExactlyTheLimitIsAccepted() throws IOException {
     Path file = urls().fetch(base + "/models/model.onnx", MODEL.length, downloads);
     assertThat(Files.size(file)).isEqualTo(MODEL.length);
+  }
+
+  @Test
+  void anAllowlistedNameThatResolvesToLoopbackIsRefusedBeforeConnecting() throws IOException {
+    String local = "http://localhost:" + origin.getAddress().getPort() + "/models/";
+    ModelUrls urls = new ModelUrls(local, "", Duration.ofSeconds(10), Duration.ofSeconds(30));
+    ServingException e = refusal(() -> urls.fetch(local + "model.onnx", 1024, downloads));
+    assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT);
+    assertThat(e.getMessage())
+        .contains("'localhost' resolves to", "(loopback)", "--model-url-private-hosts");
+    assertThat(requests.get()).isZero();
+    assertThat(leftovers()).isZero();
+  }
+
+  @Test
+  void anAllowlistedNameListedAsPrivateIsFetched() throws IOException {
+    String local = "http://localhost:" + origin.getAddress().getPort() + "/models/";
+    ModelUrls urls =
+        new ModelUrls(local, "localhost", Duration.ofSeconds(10), Duration.ofSeconds(30));
+    Path file = urls.fetch(local + "model.onnx", 1024, downloads);
+    assertThat(Files.readAllBytes(file)).isEqualTo(MODEL);
+    assertThat(requests.get()).isEqualTo(1);
   }
 
   @Test
@@ -241,7 +310,7 @@ class ModelUrlsTest {
   @Test
   void aStalledDownloadGivesUp() throws IOException {
     ModelUrls impatient =
-        new ModelUrls(base + "/models/", Duration.ofSeconds(10), Duration.ofMillis(300));
+        new ModelUrls(base + "/models/", "", Duration.ofSeconds(10), Duration.ofMillis(300));
     ServingException e =
         refusal(() -> impatient.fetch(base + "/models/stalls.onnx", 1 << 20, downloads));
     assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
@@ -263,7 +332,8 @@ class ModelUrlsTest {
     ServingException e =
         refusal(
             () ->
-                new ModelUrls(closed + "/models/", Duration.ofSeconds(10), Duration.ofSeconds(30))
+                new ModelUrls(
+                        closed + "/models/", "", Duration.ofSeconds(10), Duration.ofSeconds(30))
                     .fetch(closed + "/models/model.onnx", 1024, downloads));
     assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
     assertThat(leftovers()).isZero();

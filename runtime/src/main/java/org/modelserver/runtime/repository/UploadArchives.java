@@ -21,7 +21,8 @@ import org.modelserver.runtime.error.ServingException;
 
 /**
  * Reads a model archive (.zip or .tar.gz, told apart by their magic bytes) into an {@link
- * UploadStager}. Only regular files and folders pass; links, devices and fifos are refused.
+ * UploadStager}. Only regular files and folders pass; links, devices and fifos are refused. A tar's
+ * header entries (PAX, GNU long names) are bounded by {@link TarHeaderGuard} before they are read.
  */
 final class UploadArchives {
   static final String EXPECTED_ARCHIVE = "expected a .zip or .tar.gz model archive";
@@ -97,9 +98,10 @@ final class UploadArchives {
   private static void extractTarGz(InputStream in, UploadStager stager) throws IOException {
     GzipCompressorInputStream gzip =
         input("the gzip stream", () -> new GzipCompressorInputStream(in));
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(gzip, "UTF-8")) {
+    TarHeaderGuard guard = new TarHeaderGuard(gzip);
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(guard, "UTF-8")) {
       TarArchiveEntry entry;
-      while ((entry = input("the tar archive", tar::getNextEntry)) != null) {
+      while ((entry = nextTarEntry(tar, guard)) != null) {
         String name = entry.getName();
         if (!entry.isCheckSumOK()) {
           throw UploadStager.invalidEntry(name, "has a corrupt tar header (bad checksum)");
@@ -131,6 +133,16 @@ final class UploadArchives {
       // Reading to the end verifies the gzip trailer (CRC and length), so truncation shows.
       drainTrailer(gzip);
     }
+  }
+
+  private static TarArchiveEntry nextTarEntry(TarArchiveInputStream tar, TarHeaderGuard guard) {
+    guard.beforeNextEntry();
+    TarArchiveEntry entry = input("the tar archive", tar::getNextEntry);
+    if (entry != null) {
+      // The reader reads no data for a folder, whatever its size field says.
+      guard.afterEntry(entry.isDirectory() ? 0 : entry.getSize());
+    }
+    return entry;
   }
 
   private static boolean isRegularFile(TarArchiveEntry entry) {

@@ -15,7 +15,7 @@ import org.springframework.util.unit.DataSize;
  * every remote caller look local, so there management always needs the admin token.
  */
 @Component
-public class ManagementListener
+public final class ManagementListener
     implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
   /** The address the listener binds to: loopback only, not configurable. */
   public static final String ADDRESS = "127.0.0.1";

@@ -64,6 +64,7 @@ class DefaultVersionController {
         .ifPresent(v -> body.put("version", Long.toString(v)));
     body.put("pinned", model.pinned().isPresent());
     model.pinned().ifPresent(v -> body.put("pinned_version", Long.toString(v)));
+    body.put("held", model.held().stream().sorted().map(Object::toString).toList());
     return body;
   }
 }

@@ -94,6 +94,8 @@ class CrashRestartTest {
     try (ServerProcess server = ServerProcess.start(repo, scratch, null)) {
       HttpTestClient http = server.http();
       assertThat(defaultVersion(http, REGRESSOR)).isEqualTo("1");
+      assertThat(http.get("/v2/models/" + REGRESSOR + "/default").json().get("held").toString())
+          .isEqualTo("[\"2\"]");
       assertThat(
               http.post("/v2/models/" + REGRESSOR + "/infer", regressorBody())
                   .json()

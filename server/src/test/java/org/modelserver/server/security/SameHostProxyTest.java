@@ -56,6 +56,18 @@ class SameHostProxyTest {
   }
 
   @Test
+  void aSidecarConnectingFromAnotherLoopbackAddressIsRefusedToo() throws Exception {
+    try (RunningServer server =
+            RunningServer.start("--model-repository=" + TestRepos.exampleRepo());
+        TcpRelay istio = new TcpRelay(server.port(), java.net.InetAddress.getByName("127.0.0.6"))) {
+      assertThat(Callers.rest(Callers.LOOPBACK, istio.port(), INDEX, null, request -> {}).status())
+          .isEqualTo(403);
+      assertThat(Callers.rest(Callers.LOOPBACK, istio.port(), INFER, null, request -> {}).status())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
   void relayedManagementWithTheAdminTokenIsServed() throws Exception {
     try (RunningServer server =
             RunningServer.start(

@@ -19,6 +19,14 @@ final class TcpRelay implements AutoCloseable {
   private final List<Socket> sockets = new ArrayList<>();
 
   TcpRelay(int targetPort) throws IOException {
+    this(targetPort, InetAddress.getLoopbackAddress());
+  }
+
+  /**
+   * A relay whose upstream connections come from {@code source} (Istio's sidecar connects from
+   * 127.0.0.6, KServe's queue-proxy from 127.0.0.1).
+   */
+  TcpRelay(int targetPort, InetAddress source) throws IOException {
     listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor =
         new Thread(
@@ -26,7 +34,8 @@ final class TcpRelay implements AutoCloseable {
               while (!listener.isClosed()) {
                 try {
                   Socket client = listener.accept();
-                  Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                  Socket upstream =
+                      new Socket(InetAddress.getLoopbackAddress(), targetPort, source, 0);
                   synchronized (sockets) {
                     sockets.add(client);
                     sockets.add(upstream);

@@ -57,6 +57,7 @@ public final class ModelManager implements AutoCloseable {
   private final VersionInstaller installer;
   private final RepositoryIndex index;
   private final ServingDecisions decisions;
+  private final DefaultVersions defaults;
 
   /** Whether interrupted installs were rolled back; guarded by lock. */
   private boolean recovered;
@@ -76,8 +77,10 @@ public final class ModelManager implements AutoCloseable {
     this.decisions = new ServingDecisions(repository.root());
     this.planner = new ReloadPlanner(loader, registry, name -> decisions.of(name).held());
     this.installer =
-        new VersionInstaller(repository, registry, writer, planner, retirement, poller, limits);
+        new VersionInstaller(
+            repository, registry, writer, planner, retirement, poller, limits, decisions);
     this.index = new RepositoryIndex(repository, registry);
+    this.defaults = new DefaultVersions(repository, registry, planner, retirement, decisions);
     this.mode = mode;
   }
 
@@ -103,7 +106,7 @@ public final class ModelManager implements AutoCloseable {
     lock.lock();
     try {
       for (ModelSource source : sources) {
-        forgetMissingHeld(source);
+        defaults.forgetMissingHeld(source);
         if (wanted.contains(source.name())) {
           reload(Fingerprints.of(source), Optional.empty(), currentPin(source.name()));
         }
@@ -238,38 +241,8 @@ public final class ModelManager implements AutoCloseable {
     ModelRepository.requireValidName(name);
     lock.lock();
     try {
-      Model current =
-          registry
-              .find(name)
-              .filter(model -> !model.isUnloaded())
-              .orElseThrow(
-                  () ->
-                      ServingException.conflict(
-                          "model '"
-                              + name
-                              + "' was unloaded while the job ran; publishing into it would load"
-                              + " it again, so nothing was published (load the model and run the"
-                              + " job again)"));
-      long number = installer.nextVersion(name);
-      Optional<Long> pin = current.pinned();
-      ServingDecisions.Decision before = decisions.of(name);
-      ServingDecisions.Decision after;
-      if (!promote) {
-        // The current default is pinned and the new version held, both recorded before any file
-        // moves: after a crash or restart the new version still takes no traffic.
-        pin = pin.or(() -> current.defaultVersion().map(ModelVersion::version));
-        after = before.withPin(pin).hold(number);
-      } else {
-        pin = pin.map(old -> number);
-        after = before.release(number).withPin(pin);
-      }
-      decisions.save(name, after);
-      try {
-        installer.publish(name, number, files, pin, Optional.ofNullable(overrides.get(name)));
-      } catch (RuntimeException e) {
-        decisions.save(name, before);
-        throw e;
-      }
+      long number =
+          installer.publish(name, files, promote, Optional.ofNullable(overrides.get(name)));
       log.info("Model {} version {} published{}", name, number, promote ? " and promoted" : "");
       return number;
     } finally {
@@ -305,47 +278,7 @@ public final class ModelManager implements AutoCloseable {
     ModelRepository.requireValidName(name);
     lock.lock();
     try {
-      Model model = loadedModel(name);
-      ServingDecisions.Decision before = decisions.of(name);
-      // Pinning a held version promotes it. Recorded first, so a crash cannot lose it.
-      ServingDecisions.Decision after = before.withPin(Optional.of(version)).release(version);
-      ModelVersion loaded = model.version(version).orElse(null);
-      if (loaded != null && loaded.isReady()) {
-        decisions.save(name, after);
-        registry.swap(model.withPin(Optional.of(version)).withHeld(after.held()));
-        return;
-      }
-      // A version the policy did not select is loaded for the pin, and kept while pinned.
-      ModelSource source = repository.find(name).orElse(null);
-      if (source == null || !source.versions().containsKey(version)) {
-        throw ServingException.notFound(
-            "model '"
-                + name
-                + "' has no version "
-                + version
-                + "; loaded versions are "
-                + model.versions().keySet()
-                + (source == null ? "" : ", version folders are " + source.versions().keySet()));
-      }
-      decisions.save(name, after);
-      Reload outcome =
-          planner.plan(
-              Fingerprints.of(source),
-              Optional.ofNullable(overrides.get(name)),
-              Optional.of(version));
-      ModelVersion pinned = outcome.next().versions().get(version);
-      if (pinned == null || !pinned.isReady()) {
-        outcome.discard();
-        decisions.save(name, before);
-        throw ServingException.conflict(
-            "model '"
-                + name
-                + "' version "
-                + version
-                + " did not load, so it cannot be the default: "
-                + String.join("; ", outcome.failures()));
-      }
-      planner.commit(outcome, retirement::retire);
+      defaults.pin(loadedModel(name), version, Optional.ofNullable(overrides.get(name)));
     } finally {
       lock.unlock();
     }
@@ -356,20 +289,7 @@ public final class ModelManager implements AutoCloseable {
     ModelRepository.requireValidName(name);
     lock.lock();
     try {
-      Model model = loadedModel(name);
-      decisions.save(name, decisions.of(name).withPin(Optional.empty()));
-      Optional<ModelSource> source = repository.find(name);
-      if (model.pinned().isPresent() && source.isPresent()) {
-        // Reloading drops a version that was loaded only because it was pinned.
-        planner.commit(
-            planner.plan(
-                Fingerprints.of(source.get()),
-                Optional.ofNullable(overrides.get(name)),
-                Optional.empty()),
-            retirement::retire);
-      } else {
-        registry.swap(model.withPin(Optional.empty()));
-      }
+      defaults.unpin(loadedModel(name), Optional.ofNullable(overrides.get(name)));
     } finally {
       lock.unlock();
     }
@@ -425,21 +345,6 @@ public final class ModelManager implements AutoCloseable {
       // A read-only repository still serves; only uploads would need the staging folder.
       log.warn("Leftovers of an interrupted upload could not be removed: {}", e.getMessage());
     }
-  }
-
-  /**
-   * Drops held marks of versions the folder lacks (a publish a crash rolled back), so that a later
-   * version with the same number is not held by mistake. Must hold the lock.
-   */
-  private void forgetMissingHeld(ModelSource source) {
-    ServingDecisions.Decision decision = decisions.of(source.name());
-    ServingDecisions.Decision kept = decision;
-    for (long version : decision.held()) {
-      if (!source.versions().containsKey(version)) {
-        kept = kept.release(version);
-      }
-    }
-    decisions.save(source.name(), kept);
   }
 
   /** Reloads a model folder and records it as seen by the poller. Must hold the lock. */

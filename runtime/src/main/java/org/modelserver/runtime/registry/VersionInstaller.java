@@ -30,6 +30,7 @@ final class VersionInstaller {
   private final Retirement retirement;
   private final RepositoryPoller poller;
   private final UploadLimits limits;
+  private final ServingDecisions decisions;
 
   VersionInstaller(
       ModelRepository repository,
@@ -38,7 +39,8 @@ final class VersionInstaller {
       ReloadPlanner planner,
       Retirement retirement,
       RepositoryPoller poller,
-      UploadLimits limits) {
+      UploadLimits limits,
+      ServingDecisions decisions) {
     this.repository = repository;
     this.registry = registry;
     this.writer = writer;
@@ -46,6 +48,7 @@ final class VersionInstaller {
     this.retirement = retirement;
     this.poller = poller;
     this.limits = limits;
+    this.decisions = decisions;
   }
 
   /** Stages files ({@code <version>/<path>} to bytes) for the model's folder. */
@@ -124,7 +127,12 @@ final class VersionInstaller {
       throw e;
     }
     if (placed != null) {
-      placed.commit();
+      try {
+        placed.commit();
+      } catch (RuntimeException e) {
+        outcome.discard();
+        throw e;
+      }
     }
     planner.commit(outcome, retirement::retire);
     poller.seen(folder);
@@ -139,26 +147,45 @@ final class VersionInstaller {
     }
   }
 
-  /** The number a version published now gets: one more than the newest version folder. */
-  long nextVersion(String name) {
+  /**
+   * Adds a version built by the server as version max+1 of the model (see {@link
+   * ModelManager#publish}): without {@code promote}, the current default is pinned and the new
+   * version held, both recorded before any file moves, so that after a crash or a restart the new
+   * version still takes no traffic.
+   *
+   * @return the new version number
+   * @throws ServingException CONFLICT when the model was unloaded (publishing would load it again)
+   */
+  long publish(
+      String name, Map<String, Path> files, boolean promote, Optional<String> configOverride) {
+    Model current =
+        registry
+            .find(name)
+            .filter(model -> !model.isUnloaded())
+            .orElseThrow(
+                () ->
+                    ServingException.conflict(
+                        "model '"
+                            + name
+                            + "' was unloaded while the job ran; publishing into it would load"
+                            + " it again, so nothing was published (load the model and run the"
+                            + " job again)"));
     ModelSource source =
         repository
             .find(name)
             .orElseThrow(
                 () -> ServingException.notFound("model '" + name + "' is not in the repository"));
-    return source.versions().isEmpty() ? 1 : source.versions().lastKey() + 1;
-  }
-
-  /**
-   * Adds a version built by the server as version {@code number} of the model (see {@link
-   * ModelManager#publish}), with {@code pin} as the model's pin.
-   */
-  void publish(
-      String name,
-      long number,
-      Map<String, Path> files,
-      Optional<Long> pin,
-      Optional<String> configOverride) {
+    long number = source.versions().isEmpty() ? 1 : source.versions().lastKey() + 1;
+    Optional<Long> pin = current.pinned();
+    ServingDecisions.Decision before = decisions.of(name);
+    ServingDecisions.Decision after;
+    if (!promote) {
+      pin = pin.or(() -> current.defaultVersion().map(ModelVersion::version));
+      after = before.withPin(pin).hold(number);
+    } else {
+      pin = pin.map(old -> number);
+      after = before.release(number).withPin(pin);
+    }
     Map<String, byte[]> contents = new TreeMap<>();
     for (Map.Entry<String, Path> file : files.entrySet()) {
       try {
@@ -167,8 +194,13 @@ final class VersionInstaller {
         throw ServingException.internal("cannot read " + file.getValue(), e);
       }
     }
+    decisions.save(name, after);
     try (ModelUpload upload = stageFiles(name, contents)) {
       install(Install.addVersions(name, configOverride, upload, pin));
+    } catch (RuntimeException e) {
+      decisions.save(name, before);
+      throw e;
     }
+    return number;
   }
 }

@@ -1,9 +1,7 @@
 package org.modelserver.runtime.repository;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -41,9 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class RepositoryWriter {
   private static final Logger log = LoggerFactory.getLogger(RepositoryWriter.class);
   private static final String STAGING = ".staging";
-  private static final String JOURNAL = "journal";
-  private static final String REMOVE = "remove";
-  private static final String RESTORE = "restore";
 
   private final Path root;
   private final Path stagingRoot;
@@ -77,12 +72,9 @@ public final class RepositoryWriter {
       boolean kept = false;
       try (var folders = Files.list(stagingRoot)) {
         for (Path folder : folders.toList()) {
-          Path journal = folder.resolve(JOURNAL);
-          if (Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS)) {
+          if (InstallJournal.isIn(folder)) {
             try {
-              recovered.add(replay(folder, Files.readAllLines(journal)));
-              Files.delete(journal);
-              FileTrees.syncDirectory(folder);
+              recovered.add(InstallJournal.rollBack(root, folder));
             } catch (IOException | RuntimeException e) {
               log.error("cannot roll back the interrupted install in {}: {}", folder, e.toString());
               kept = true;
@@ -99,61 +91,6 @@ public final class RepositoryWriter {
       }
       return recovered;
     }
-  }
-
-  /**
-   * Undoes a journal's entries, newest first; each undo is skipped when its move never happened.
-   */
-  private String replay(Path work, List<String> lines) throws IOException {
-    String model = lines.isEmpty() ? "?" : lines.get(0);
-    List<String> undone = new ArrayList<>();
-    for (int i = lines.size() - 1; i >= 1; i--) {
-      String[] fields = lines.get(i).split("\t", -1);
-      if (fields[0].equals(REMOVE) && fields.length == 2) {
-        Path target = inRepository(fields[1]);
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-          Path removed = work.resolve("recovered-" + i);
-          Files.move(target, removed, StandardCopyOption.ATOMIC_MOVE);
-          FileTrees.syncDirectory(target.getParent());
-          FileTrees.deleteRecursively(removed);
-          undone.add("removed " + fields[1]);
-        }
-      } else if (fields[0].equals(RESTORE) && fields.length == 3) {
-        Path backup = inWork(work, fields[1]);
-        Path target = inRepository(fields[2]);
-        if (Files.exists(backup, LinkOption.NOFOLLOW_LINKS)) {
-          if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-            Path removed = work.resolve("recovered-" + i);
-            Files.move(target, removed, StandardCopyOption.ATOMIC_MOVE);
-            FileTrees.deleteRecursively(removed);
-          }
-          Files.move(
-              backup, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-          FileTrees.syncDirectory(target.getParent());
-          undone.add("restored " + fields[2]);
-        }
-      } else if (!lines.get(i).isEmpty()) {
-        // A torn last line: its move never started, since a move follows its forced entry.
-        log.warn("ignoring an unreadable journal entry in {}: {}", work, lines.get(i));
-      }
-    }
-    return "model " + model + ": " + (undone.isEmpty() ? "nothing had moved" : undone);
-  }
-
-  private Path inRepository(String relative) {
-    Path path = root.resolve(relative).normalize();
-    if (!path.startsWith(root) || path.equals(root) || path.startsWith(stagingRoot)) {
-      throw new IllegalStateException("journal names a path outside the repository: " + relative);
-    }
-    return path;
-  }
-
-  private static Path inWork(Path work, String relative) {
-    Path path = work.resolve(relative).normalize();
-    if (!path.startsWith(work) || path.equals(work)) {
-      throw new IllegalStateException("journal names a backup outside its folder: " + relative);
-    }
-    return path;
   }
 
   /**
@@ -273,7 +210,7 @@ public final class RepositoryWriter {
    */
   public final class Installation {
     private final Path work;
-    private final Path journal;
+    private final InstallJournal journal;
     private final SortedSet<Long> versions;
     private final Deque<Undo> undos = new ArrayDeque<>();
     private final Set<Path> touchedFolders = new java.util.LinkedHashSet<>();
@@ -282,31 +219,11 @@ public final class RepositoryWriter {
 
     private Installation(Path work, Set<Long> versions, String model) {
       this.work = work;
-      this.journal = work.resolve(JOURNAL);
       this.versions = Collections.unmodifiableSortedSet(new TreeSet<>(versions));
       try {
-        journal(model);
+        this.journal = InstallJournal.begin(work, model);
       } catch (IOException e) {
         throw ServingException.internal("cannot write the install journal in " + work, e);
-      }
-    }
-
-    /** Appends one line to the journal and forces it to disk before the move it describes. */
-    private void journal(String line) throws IOException {
-      try (FileChannel channel =
-          FileChannel.open(
-              journal,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.WRITE,
-              StandardOpenOption.APPEND)) {
-        ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
-        while (bytes.hasRemaining()) {
-          channel.write(bytes);
-        }
-        channel.force(true);
-      }
-      if (moved == 0) {
-        FileTrees.syncDirectory(work);
       }
     }
 
@@ -330,8 +247,17 @@ public final class RepositoryWriter {
         // The moves are on disk before the journal that could undo them goes.
         touchedFolders.forEach(FileTrees::syncDirectory);
         try {
-          Files.deleteIfExists(journal);
-          FileTrees.syncDirectory(work);
+          journal.commit();
+        } catch (IOException e) {
+          // Rare (the folder was writable a moment ago), and loud: the next start would undo it.
+          throw ServingException.internal(
+              "the install is in place but its journal in "
+                  + work
+                  + " could not be deleted, so the next start would roll it back; delete the"
+                  + " journal by hand",
+              e);
+        }
+        try {
           FileTrees.deleteRecursively(work);
         } catch (IOException e) {
           // Leftovers lie in the staging root, which is cleared at the next startup.
@@ -382,7 +308,7 @@ public final class RepositoryWriter {
 
     /** Moves a complete folder to a place that does not exist yet, in one rename. */
     private void placeFolder(Path source, Path target) throws IOException {
-      journal(REMOVE + "\t" + relative(target));
+      journal.remove(relative(target));
       touchedFolders.add(target.getParent());
       Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
       undos.push(() -> removeAtomically(target));
@@ -392,7 +318,7 @@ public final class RepositoryWriter {
     private void placeFile(Path source, Path target) throws IOException {
       touchedFolders.add(target.getParent());
       if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-        journal(REMOVE + "\t" + relative(target));
+        journal.remove(relative(target));
         Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
         undos.push(() -> Files.deleteIfExists(target));
         return;
@@ -406,7 +332,7 @@ public final class RepositoryWriter {
         channel.force(true);
       }
       Files.move(partial, backup, StandardCopyOption.ATOMIC_MOVE);
-      journal(RESTORE + "\t" + work.relativize(backup) + "\t" + relative(target));
+      journal.restore(work.relativize(backup).toString(), relative(target));
       Files.move(
           source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       undos.push(
@@ -429,7 +355,7 @@ public final class RepositoryWriter {
     /** Moves a file or folder out of the repository into the backups, in one rename. */
     private void moveAside(Path path) throws IOException {
       Path backup = nextBackup();
-      journal(RESTORE + "\t" + work.relativize(backup) + "\t" + relative(path));
+      journal.restore(work.relativize(backup).toString(), relative(path));
       touchedFolders.add(path.getParent());
       Files.move(path, backup, StandardCopyOption.ATOMIC_MOVE);
       undos.push(() -> Files.move(backup, path, StandardCopyOption.ATOMIC_MOVE));

@@ -309,6 +309,33 @@ class TrainingJobsTest {
   }
 
   @Test
+  void aJobKilledAfterItsVersionWasCommittedIsSucceededAtTheNextStart() throws Exception {
+    start(1, 4);
+    JobRecord finished = awaitFinished(jobs.submit(plan(32, ", \"epochs\": 1")).id());
+    jobs.close();
+    // What a kill between the commit of the version and the job's record leaves: the record still
+    // says running, and the repository has a version whose training.json names the job.
+    tools.jackson.databind.node.ObjectNode record = JobJson.of(finished);
+    record.put("state", "running");
+    record.remove("finished");
+    record.remove("output");
+    Files.writeString(trainingDir.resolve("jobs/" + finished.id() + ".json"), record.toString());
+    Path version = Files.createDirectories(trainingDir.resolve("repo/regressor/8"));
+    Files.write(version.resolve("training.json"), publisher.files.get("training.json"));
+    publisher.folders.put(3L, Files.createDirectories(trainingDir.resolve("repo/regressor/3")));
+    publisher.folders.put(8L, version);
+
+    start(1, 4);
+
+    JobRecord restored = jobs.get(finished.id());
+    assertThat(restored.state()).as(restored.toString()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(restored.outcome().outputVersion()).contains(8L);
+    assertThat(restored.outcome().promoted()).isFalse();
+    assertThat(Files.readString(trainingDir.resolve("jobs/" + finished.id() + ".json")))
+        .contains("\"succeeded\"");
+  }
+
+  @Test
   void recordsOfOldFinishedJobsArePrunedAtStartToTheNewest() throws Exception {
     start(1, 4);
     JobRecord finished = awaitFinished(jobs.submit(plan(32, ", \"epochs\": 1")).id());
@@ -452,6 +479,20 @@ class TrainingJobsTest {
       }
       promote.add(promoteIt);
       return 7;
+    }
+
+    /** Version folders as a repository would list them; none unless a test adds some. */
+    final java.util.NavigableMap<Long, Path> folders =
+        new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    @Override
+    public java.util.NavigableMap<Long, Path> versionFolders(String model) {
+      return new TreeMap<>(folders);
+    }
+
+    @Override
+    public boolean isHeld(String model, long version) {
+      return true;
     }
   }
 }

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.ModelSource;
@@ -58,6 +59,7 @@ public final class ModelManager implements AutoCloseable {
   private final RepositoryIndex index;
   private final ServingDecisions decisions;
   private final DefaultVersions defaults;
+  private final Supplier<List<ModelSource>> scanner;
 
   /** Whether interrupted installs were rolled back; guarded by lock. */
   private boolean recovered;
@@ -71,6 +73,21 @@ public final class ModelManager implements AutoCloseable {
       ModelRegistry registry,
       ControlMode mode,
       UploadLimits limits) {
+    this(repository, loader, registry, mode, limits, repository::scan);
+  }
+
+  /**
+   * @param scanner how the repository is scanned at start and on each poll ({@code
+   *     repository::scan}; tests slow it down to race a poll against an upload)
+   */
+  ModelManager(
+      ModelRepository repository,
+      ModelLoader loader,
+      ModelRegistry registry,
+      ControlMode mode,
+      UploadLimits limits,
+      Supplier<List<ModelSource>> scanner) {
+    this.scanner = scanner;
     this.repository = repository;
     this.registry = registry;
     this.writer = new RepositoryWriter(repository.root());
@@ -101,7 +118,7 @@ public final class ModelManager implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    List<ModelSource> sources = repository.scan();
+    List<ModelSource> sources = scanner.get();
     Set<String> wanted = mode.loadedAtStart(sources, modelsToLoad, repository.root());
     lock.lock();
     try {
@@ -134,7 +151,7 @@ public final class ModelManager implements AutoCloseable {
     try {
       // Scanned under the lock: a scan taken before an upload or publish that then waits for the
       // lock would undo it for one interval.
-      List<ModelSource> sources = repository.scan();
+      List<ModelSource> sources = scanner.get();
       Set<String> present = new HashSet<>();
       for (ModelSource source : sources) {
         present.add(source.name());

@@ -394,4 +394,61 @@ class ModelManagerTest {
     assertThat(failure(() -> manager.load("classifier", Optional.empty(), Map.of())).getMessage())
         .contains("version 1");
   }
+
+  @Test
+  void aPollThatScannedBeforeAnUploadDoesNotUndoIt() throws Exception {
+    TestRepos.copyModel("classifier", root);
+    ModelRepository repository = new ModelRepository(root);
+    java.util.concurrent.CountDownLatch scanned = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean pauseNext =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    manager =
+        new ModelManager(
+            repository,
+            new ModelLoader(ENGINES, new ConfigCompleter(8), 1),
+            registry,
+            ControlMode.POLL,
+            new UploadLimits(64L << 20, 1000),
+            () -> {
+              List<org.modelserver.runtime.repository.ModelSource> sources = repository.scan();
+              if (pauseNext.getAndSet(false)) {
+                // The scan is taken; an upload now races the poll that took it.
+                scanned.countDown();
+                try {
+                  resume.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              return sources;
+            });
+    manager.start(List.of());
+    java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(zip)) {
+      out.putNextEntry(new java.util.zip.ZipEntry("3/model.onnx"));
+      out.write(Files.readAllBytes(TestRepos.modelFile("classifier", 2)));
+      out.closeEntry();
+    }
+    pauseNext.set(true);
+    CompletableFuture<Void> poll = CompletableFuture.runAsync(manager::poll);
+    assertThat(scanned.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<List<IndexEntry>> upload =
+        CompletableFuture.supplyAsync(
+            () ->
+                manager.upload("classifier", new java.io.ByteArrayInputStream(zip.toByteArray())));
+    // Give the upload its chance to overtake the paused poll (it cannot when polls scan under
+    // the manager's lock); the outcome below does not depend on how long this is.
+    try {
+      upload.get(2, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // Waiting for the poll, as it should.
+    }
+    resume.countDown();
+    poll.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    upload.get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(root.resolve("classifier/3/model.onnx")).exists();
+    assertThat(defaultVersion("classifier")).isEqualTo(3);
+  }
 }

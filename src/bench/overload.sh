@@ -243,7 +243,8 @@ PORT="$(free_port)"
 log "starting the server ($JAR) on 127.0.0.1:$PORT, repository $REPO"
 # shellcheck disable=SC2086
 "$JAVA" $JAVA_OPTS -jar "$JAR" --model-repository="$REPO" --http-port="$PORT" --http-address=127.0.0.1 \
-  --grpc-port=0 --grpc-address=127.0.0.1 $SERVER_ARGS >"$SLOG" 2>&1 &
+  --grpc-port=0 --grpc-address=127.0.0.1 --management-port=-1 --grpc-management-port=-1 \
+  $SERVER_ARGS >"$SLOG" 2>&1 &
 SERVER_PID=$!
 server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
 deadline=$((SECONDS + READY_TIMEOUT))

@@ -387,7 +387,8 @@ start_server() {
   fi
   # shellcheck disable=SC2086
   "$JAVA" $JAVA_OPTS -jar "$JAR" --model-repository="$repo" --http-port="$PORT" --http-address=127.0.0.1 \
-    --grpc-port="$GRPC_PORT" --grpc-address=127.0.0.1 $SERVER_ARGS >"$slog" 2>&1 &
+    --grpc-port="$GRPC_PORT" --grpc-address=127.0.0.1 --management-port=-1 --grpc-management-port=-1 \
+    $SERVER_ARGS >"$slog" 2>&1 &
   SERVER_PID=$!
   deadline=$((SECONDS + READY_TIMEOUT))
   while :; do

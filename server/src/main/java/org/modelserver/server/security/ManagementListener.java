@@ -1,9 +1,13 @@
 package org.modelserver.server.security;
 
 import org.apache.catalina.connector.Connector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 
@@ -19,6 +23,8 @@ public final class ManagementListener
     implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
   /** The address the listener binds to: loopback only, not configurable. */
   public static final String ADDRESS = "127.0.0.1";
+
+  private static final Logger log = LoggerFactory.getLogger(ManagementListener.class);
 
   private final int port;
   private final DataSize maxSwallow;
@@ -49,6 +55,16 @@ public final class ManagementListener
     connector.setProperty("maxKeepAliveRequests", "-1");
     connector.setThrowOnFailure(true);
     factory.addAdditionalConnectors(connector);
+  }
+
+  @EventListener
+  void onStarted(WebServerInitializedEvent event) {
+    if (connector != null) {
+      log.info(
+          "Management listener (REST, loopback only) on http://{}:{}/v2/repository",
+          ADDRESS,
+          connector.getLocalPort());
+    }
   }
 
   /** Whether a request arrived on this listener. */

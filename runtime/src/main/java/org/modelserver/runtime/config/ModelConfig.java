@@ -29,6 +29,7 @@ public final class ModelConfig {
   private final Map<String, String> parameters;
   private final Map<String, String> labelFiles;
   private final Map<String, List<String>> labels;
+  private final List<ModelWarmup> warmup;
 
   private ModelConfig(Builder builder) {
     this.name = builder.name;
@@ -45,6 +46,7 @@ public final class ModelConfig {
     this.parameters = Map.copyOf(builder.parameters);
     this.labelFiles = Map.copyOf(builder.labelFiles);
     this.labels = Map.copyOf(builder.labels);
+    this.warmup = List.copyOf(builder.warmup);
   }
 
   public static Builder builder(String name) {
@@ -66,6 +68,7 @@ public final class ModelConfig {
     builder.parameters.putAll(parameters);
     builder.labelFiles.putAll(labelFiles);
     builder.labels.putAll(labels);
+    builder.warmup.addAll(warmup);
     return builder;
   }
 
@@ -114,6 +117,11 @@ public final class ModelConfig {
 
   public VersionPolicy versionPolicy() {
     return versionPolicy;
+  }
+
+  /** Triton's {@code model_warmup}: samples run before a version becomes READY. */
+  public List<ModelWarmup> warmup() {
+    return warmup;
   }
 
   /** Triton's {@code dynamic_batching}; empty when requests execute one by one. */
@@ -173,6 +181,7 @@ public final class ModelConfig {
     private final Map<String, String> parameters = new LinkedHashMap<>();
     private final Map<String, String> labelFiles = new LinkedHashMap<>();
     private final Map<String, List<String>> labels = new LinkedHashMap<>();
+    private final List<ModelWarmup> warmup = new ArrayList<>();
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -241,6 +250,12 @@ public final class ModelConfig {
     public Builder labelFiles(Map<String, String> values) {
       labelFiles.clear();
       labelFiles.putAll(values);
+      return this;
+    }
+
+    public Builder warmup(List<ModelWarmup> values) {
+      warmup.clear();
+      warmup.addAll(values);
       return this;
     }
 

@@ -42,14 +42,14 @@ public final class ModelConfigParser {
           "instance_group",
           "optimization",
           "parameters",
-          "protection");
+          "protection",
+          "model_warmup");
 
   /** Triton keys this server does not implement yet; named separately for a clearer message. */
   private static final Set<String> NOT_YET_SUPPORTED =
       Set.of(
           "sequence_batching",
           "ensemble_scheduling",
-          "model_warmup",
           "response_cache",
           "model_transaction_policy",
           "batch_input",
@@ -173,6 +173,9 @@ public final class ModelConfigParser {
     }
     if (root.has("parameters")) {
       builder.parameters(parameters(root.get("parameters")));
+    }
+    if (root.has("model_warmup")) {
+      builder.warmup(ModelWarmup.parse(root.get("model_warmup")));
     }
     return builder.build();
   }

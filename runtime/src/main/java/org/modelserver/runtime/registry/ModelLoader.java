@@ -179,6 +179,14 @@ public final class ModelLoader {
                 statistics,
                 "model-" + name + "-v" + number,
                 completer.defaultMaxQueueSize());
+        try {
+          VersionWarmup.run(complete, scheduler, statistics, dir.getParent());
+        } catch (ModelLoadException e) {
+          // The scheduler owns the sessions now: closing it closes them.
+          sessions.clear();
+          scheduler.close();
+          throw e;
+        }
         return ModelVersion.ready(
             name,
             number,

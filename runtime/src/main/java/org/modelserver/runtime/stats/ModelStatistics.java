@@ -29,6 +29,9 @@ public final class ModelStatistics extends ComputeDurations {
   private final Map<FailureReason, LongAdder> failures = new EnumMap<>(FailureReason.class);
   private final NavigableMap<Integer, BatchStats> batches = new ConcurrentSkipListMap<>();
 
+  /** While true (a version's warm-up), requests and executions are not counted. */
+  private volatile boolean muted;
+
   public ModelStatistics(String model, long version) {
     this.model = model;
     this.version = version;
@@ -43,6 +46,14 @@ public final class ModelStatistics extends ComputeDurations {
 
   public long version() {
     return version;
+  }
+
+  /**
+   * Stops or resumes counting requests and executions: warm-up runs are not traffic, as in Triton.
+   * Switch only while no request is in flight.
+   */
+  public void mute(boolean value) {
+    muted = value;
   }
 
   /** A request entered the queue. */
@@ -65,6 +76,9 @@ public final class ModelStatistics extends ComputeDurations {
    */
   public void requestSucceeded(
       int rows, long queueNs, long inputNs, long inferNs, long outputNs, long requestNs) {
+    if (muted) {
+      return;
+    }
     success.add(requestNs);
     queue.add(queueNs);
     addCompute(inputNs, inferNs, outputNs);
@@ -73,12 +87,18 @@ public final class ModelStatistics extends ComputeDurations {
   }
 
   public void requestFailed(FailureReason reason, long requestNs) {
+    if (muted) {
+      return;
+    }
     fail.add(requestNs);
     failures.get(reason).increment();
   }
 
   /** One execution of a batch of {@code batchSize} rows. */
   public void executed(int batchSize, long inputNs, long inferNs, long outputNs) {
+    if (muted) {
+      return;
+    }
     executionCount.increment();
     batches.computeIfAbsent(batchSize, BatchStats::new).addCompute(inputNs, inferNs, outputNs);
   }

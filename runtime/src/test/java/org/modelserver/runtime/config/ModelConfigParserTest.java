@@ -224,7 +224,7 @@ class ModelConfigParserTest {
           "response_cache",
           "sequence_batching",
           "model_transaction_policy",
-          "model_warmup"
+          "batch_input"
         })
     void knownButUnsupportedTritonKeyIsNamedAsSuch(String key) {
       yamlFails(key + ": {}\n")

@@ -17,6 +17,7 @@ import org.modelserver.grpc.v2.RepositoryIndexResponse;
 import org.modelserver.grpc.v2.RepositoryIndexResponse.ModelIndex;
 import org.modelserver.grpc.v2.StatisticDuration;
 import org.modelserver.runtime.config.ModelConfig;
+import org.modelserver.runtime.config.ModelWarmup;
 import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.config.VersionPolicy;
 import org.modelserver.runtime.registry.IndexEntry;
@@ -111,6 +112,30 @@ final class GrpcViews {
               .setCount(group.count())
               .setKind(org.modelserver.grpc.v2.ModelInstanceGroup.Kind.valueOf(group.kind()))
               .addAllGpus(group.gpus()));
+    }
+    for (ModelWarmup sample : config.warmup()) {
+      org.modelserver.grpc.v2.ModelWarmup.Builder warmup =
+          org.modelserver.grpc.v2.ModelWarmup.newBuilder()
+              .setName(sample.name())
+              .setBatchSize(sample.batchSize())
+              .setCount(sample.count());
+      sample
+          .inputs()
+          .forEach(
+              (inputName, input) -> {
+                org.modelserver.grpc.v2.ModelWarmup.Input.Builder data =
+                    org.modelserver.grpc.v2.ModelWarmup.Input.newBuilder()
+                        .setDataType(
+                            org.modelserver.grpc.v2.DataType.valueOf(input.dataType().configName()))
+                        .addAllDims(longs(input.dims()));
+                switch (input.source()) {
+                  case ZERO -> data.setZeroData(true);
+                  case RANDOM -> data.setRandomData(true);
+                  case FILE -> data.setInputDataFile(input.dataFile());
+                }
+                warmup.putInputs(inputName, data.build());
+              });
+      proto.addModelWarmup(warmup);
     }
     config
         .parameters()

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.modelserver.runtime.config.DynamicBatching;
 import org.modelserver.runtime.config.ModelConfig;
+import org.modelserver.runtime.config.ModelWarmup;
 import org.modelserver.runtime.config.QueuePolicy;
 import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.config.VersionPolicy;
@@ -106,6 +107,9 @@ class ModelController {
           "optimization",
           Map.of("execution_accelerators", Map.of("gpu_execution_accelerator", accelerators)));
     }
+    if (!config.warmup().isEmpty()) {
+      body.put("model_warmup", config.warmup().stream().map(ModelController::warmup).toList());
+    }
     if (!config.parameters().isEmpty()) {
       Map<String, Object> parameters = new LinkedHashMap<>();
       config
@@ -143,6 +147,31 @@ class ModelController {
       list.add(tensor);
     }
     return list;
+  }
+
+  /** A {@code model_warmup} sample as Triton's config JSON writes it. */
+  private static Map<String, Object> warmup(ModelWarmup sample) {
+    Map<String, Object> inputs = new LinkedHashMap<>();
+    sample
+        .inputs()
+        .forEach(
+            (name, input) -> {
+              Map<String, Object> data = new LinkedHashMap<>();
+              data.put("data_type", input.dataType().configName());
+              data.put("dims", input.dims());
+              switch (input.source()) {
+                case ZERO -> data.put("zero_data", true);
+                case RANDOM -> data.put("random_data", true);
+                case FILE -> data.put("input_data_file", input.dataFile());
+              }
+              inputs.put(name, data);
+            });
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", sample.name());
+    body.put("batch_size", sample.batchSize());
+    body.put("inputs", inputs);
+    body.put("count", sample.count());
+    return body;
   }
 
   private static Map<String, Object> batching(DynamicBatching batching) {

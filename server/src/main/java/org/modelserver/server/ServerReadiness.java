@@ -12,14 +12,16 @@ import org.springframework.stereotype.Component;
 /**
  * Whether the server is ready, the same answer for {@code /v2/health/ready}, gRPC {@code
  * ServerReady} and {@code grpc.health.v1}: every model has a version serving (models an operator
- * unloaded do not count) and the gRPC API accepts connections, so that a load balancer never sends
- * gRPC traffic to a replica that says it is ready before its gRPC port is open.
+ * unloaded do not count), the gRPC API accepts connections, so that a load balancer never sends
+ * gRPC traffic to a replica that says it is ready before its gRPC port is open, and the server
+ * warm-up ({@link ServerWarmup}) is done.
  */
 @Component
 public class ServerReadiness {
   private final ModelRegistry registry;
   private final AtomicBoolean grpcListening = new AtomicBoolean();
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
+  private final AtomicBoolean warmingUp = new AtomicBoolean();
   private final List<Runnable> shutdownListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -43,9 +45,24 @@ public class ServerReadiness {
     shutdownListeners.forEach(Runnable::run);
   }
 
-  /** Runs {@code listener} when the server starts to shut down. */
+  /**
+   * Runs {@code listener} when the server starts to shut down, and when it finishes warming up: the
+   * changes of readiness that no model change announces.
+   */
   public void onShutdown(Runnable listener) {
     shutdownListeners.add(listener);
+  }
+
+  /** Set by {@link ServerWarmup}: while true the server is live but not ready. */
+  public void warmingUp(boolean value) {
+    boolean was = warmingUp.getAndSet(value);
+    if (was && !value) {
+      shutdownListeners.forEach(Runnable::run);
+    }
+  }
+
+  public boolean isShuttingDown() {
+    return shuttingDown.get();
   }
 
   /** Why the server is not ready; empty when it is. */
@@ -53,6 +70,9 @@ public class ServerReadiness {
     List<String> reasons = new ArrayList<>();
     if (shuttingDown.get()) {
       reasons.add("the server is shutting down");
+    }
+    if (warmingUp.get()) {
+      reasons.add("the server is warming up (--warmup-seconds)");
     }
     if (!grpcListening.get()) {
       reasons.add("the gRPC API does not accept connections yet");

@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
  * ServerReady} and {@code grpc.health.v1}: every model has a version serving (models an operator
  * unloaded do not count), the gRPC API accepts connections, so that a load balancer never sends
  * gRPC traffic to a replica that says it is ready before its gRPC port is open, and the server
- * warm-up ({@link ServerWarmup}) is done.
+ * warm-up ({@code warmup.ServerWarmup}) is done.
  */
 @Component
 public class ServerReadiness {
@@ -53,7 +53,7 @@ public class ServerReadiness {
     shutdownListeners.add(listener);
   }
 
-  /** Set by {@link ServerWarmup}: while true the server is live but not ready. */
+  /** Set by the server warm-up: while true the server is live but not ready. */
   public void warmingUp(boolean value) {
     boolean was = warmingUp.getAndSet(value);
     if (was && !value) {

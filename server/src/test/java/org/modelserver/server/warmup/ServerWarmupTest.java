@@ -39,10 +39,11 @@ class ServerWarmupTest {
         Thread.sleep(50);
       }
       assertThat(grpc.serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isTrue();
-      org.modelserver.server.ServerWarmup warmup =
-          server.context().getBean(org.modelserver.server.ServerWarmup.class);
+      org.modelserver.server.warmup.ServerWarmup warmup =
+          server.context().getBean(org.modelserver.server.warmup.ServerWarmup.class);
       assertThat(warmup.failure()).isEmpty();
       assertThat(warmup.rounds()).isPositive();
+      assertThat(warmup.requests()).isPositive();
       // The warm-up touched no statistics.
       assertThat(
               http.get("/v2/models/classifier/stats")

@@ -1,6 +1,5 @@
-package org.modelserver.server;
+package org.modelserver.server.warmup;
 
-import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.modelserver.grpc.v2.ModelInferRequest;
 import org.modelserver.runtime.concurrent.DaemonThreads;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.config.TensorSpec;
@@ -18,15 +16,19 @@ import org.modelserver.runtime.inference.InferenceResponse;
 import org.modelserver.runtime.registry.Model;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
+import org.modelserver.runtime.stats.ModelStatistics;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
+import org.modelserver.server.ServerReadiness;
 import org.modelserver.server.grpc.GrpcCodecWarmup;
+import org.modelserver.server.grpc.GrpcServer;
 import org.modelserver.server.rest.json.InferRequestReader;
 import org.modelserver.server.rest.json.InferResponseWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
@@ -44,34 +46,50 @@ public class ServerWarmup {
   private final ModelRegistry registry;
   private final ServerReadiness readiness;
   private final Duration budget;
+  private final boolean selfTraffic;
   private final InferRequestReader reader = new InferRequestReader();
   private final InferResponseWriter writer = new InferResponseWriter();
   private volatile long rounds;
+  private volatile long requests;
   private volatile String failure = "";
 
   public ServerWarmup(
       ModelRegistry registry,
       ServerReadiness readiness,
-      @Value("${modelserver.warmup-seconds:10}") long seconds) {
+      @Value("${modelserver.warmup-seconds:10}") long seconds,
+      @Value("${modelserver.inference-token:}") String inferenceToken,
+      @Value("${modelserver.inference-token-file:}") String inferenceTokenFile) {
     if (seconds < 0) {
       throw new IllegalArgumentException("warmup-seconds must be 0 or more, got " + seconds);
     }
     this.registry = registry;
     this.readiness = readiness;
     this.budget = Duration.ofSeconds(seconds);
+    // With an inference token the warm-up cannot call the API (tokens are kept as digests only).
+    this.selfTraffic = inferenceToken.isBlank() && inferenceTokenFile.isBlank();
     readiness.warmingUp(!budget.isZero());
   }
 
-  @EventListener(ApplicationReadyEvent.class)
-  public void start() {
+  @EventListener
+  public void start(ApplicationReadyEvent event) {
     if (budget.isZero()) {
       return;
     }
-    Thread thread = DaemonThreads.named("server-warmup").newThread(this::run);
+    int httpPort = -1;
+    int grpcPort = -1;
+    if (selfTraffic
+        && event.getApplicationContext() instanceof WebServerApplicationContext web
+        && web.getWebServer() != null) {
+      httpPort = web.getWebServer().getPort();
+      grpcPort = event.getApplicationContext().getBean(GrpcServer.class).port();
+    }
+    int http = httpPort;
+    int grpc = grpcPort;
+    Thread thread = DaemonThreads.named("server-warmup").newThread(() -> run(http, grpc));
     thread.start();
   }
 
-  private void run() {
+  private void run(int httpPort, int grpcPort) {
     long started = System.nanoTime();
     long deadline = started + budget.toNanos();
     List<Sample> samples = new ArrayList<>();
@@ -82,6 +100,17 @@ public class ServerWarmup {
           .flatMap(config -> sample(model.name(), config))
           .ifPresent(samples::add);
     }
+    List<ModelStatistics> muted = new ArrayList<>();
+    for (Model model : registry.models()) {
+      for (ModelVersion version : model.versions().values()) {
+        version.statistics().mute(true);
+        muted.add(version.statistics());
+      }
+    }
+    SelfTraffic traffic =
+        httpPort > 0 && !samples.isEmpty()
+            ? SelfTraffic.start(samples, httpPort, grpcPort, deadline, readiness)
+            : null;
     long checksum = 0;
     long done = 0;
     try {
@@ -92,10 +121,14 @@ public class ServerWarmup {
         done++;
         rounds = done;
       }
+      if (traffic != null) {
+        requests = traffic.await();
+      }
       log.info(
-          "Server warm-up: {} rounds over {} models in {} ms (REST JSON, REST binary, gRPC)"
-              + " [{}]",
+          "Server warm-up: {} codec rounds and {} requests to itself over {} models in {} ms"
+              + " (REST JSON, REST binary, gRPC) [{}]",
           done,
+          requests,
           samples.size(),
           (System.nanoTime() - started) / 1_000_000,
           checksum & 0xff);
@@ -103,6 +136,10 @@ public class ServerWarmup {
       failure = e.toString();
       log.warn("Server warm-up stopped early: {}", failure);
     } finally {
+      if (traffic != null) {
+        traffic.stop();
+      }
+      muted.forEach(statistics -> statistics.mute(false));
       readiness.warmingUp(false);
     }
   }
@@ -110,6 +147,11 @@ public class ServerWarmup {
   /** Rounds over every model's transports done so far. */
   public long rounds() {
     return rounds;
+  }
+
+  /** Requests the warm-up sent to its own ports (0 when inference needs a token). */
+  public long requests() {
+    return requests;
   }
 
   /** Why the warm-up stopped before its time was up; empty when it did not. */
@@ -153,15 +195,15 @@ public class ServerWarmup {
   }
 
   /** One model's request bodies (JSON, binary, gRPC) and response, built once. */
-  private static final class Sample {
-    private final String model;
+  static final class Sample {
+    final String model;
 
     /** Null when an input's type cannot travel as JSON (FP16, BF16: binary only). */
-    private final byte[] json;
+    final byte[] json;
 
-    private final byte[] binary;
-    private final int binaryHeader;
-    private final byte[] grpc;
+    final byte[] binary;
+    final int binaryHeader;
+    final byte[] grpc;
     private final InferenceResponse response;
 
     Sample(String model, Map<String, Tensor> inputs, InferenceResponse response) {
@@ -170,7 +212,7 @@ public class ServerWarmup {
       StringBuilder text = new StringBuilder("{\"inputs\":[");
       StringBuilder header = new StringBuilder("{\"inputs\":[");
       java.io.ByteArrayOutputStream tail = new java.io.ByteArrayOutputStream();
-      ModelInferRequest.Builder request = ModelInferRequest.newBuilder().setModelName(model);
+      Map<String, GrpcCodecWarmup.RawInput> grpcInputs = new LinkedHashMap<>();
       boolean first = true;
       for (Map.Entry<String, Tensor> input : inputs.entrySet()) {
         Tensor tensor = input.getValue();
@@ -192,12 +234,7 @@ public class ServerWarmup {
             .append(raw.length)
             .append("}}");
         tail.writeBytes(raw);
-        request.addInputs(
-            ModelInferRequest.InferInputTensor.newBuilder()
-                .setName(input.getKey())
-                .setDatatype(datatype)
-                .addAllShape(java.util.Arrays.stream(tensor.shape()).boxed().toList()));
-        request.addRawInputContents(ByteString.copyFrom(raw));
+        grpcInputs.put(input.getKey(), new GrpcCodecWarmup.RawInput(datatype, tensor.shape(), raw));
         first = false;
       }
       boolean jsonCarries =
@@ -212,7 +249,7 @@ public class ServerWarmup {
       this.binary = new byte[head.length + tail.size()];
       System.arraycopy(head, 0, binary, 0, head.length);
       System.arraycopy(tail.toByteArray(), 0, binary, head.length, tail.size());
-      this.grpc = request.build().toByteArray();
+      this.grpc = GrpcCodecWarmup.request(model, grpcInputs);
     }
 
     /** One round over the three transports; returns sizes, so the work is not optimized away. */

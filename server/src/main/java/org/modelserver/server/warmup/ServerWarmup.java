@@ -40,7 +40,7 @@ import org.springframework.stereotype.Component;
  * no statistics. Liveness stays true throughout; readiness ({@link ServerReadiness}) waits for it.
  */
 @Component
-public class ServerWarmup {
+public final class ServerWarmup {
   private static final Logger log = LoggerFactory.getLogger(ServerWarmup.class);
 
   private final ModelRegistry registry;

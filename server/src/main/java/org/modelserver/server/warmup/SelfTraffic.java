@@ -52,9 +52,16 @@ final class SelfTraffic {
           traffic.pool.submit(
               () -> {
                 long sent = 0;
-                while (System.nanoTime() < deadlineNanos && !readiness.isShuttingDown()) {
+                while (System.nanoTime() < deadlineNanos
+                    && !readiness.isShuttingDown()
+                    && !Thread.currentThread().isInterrupted()) {
                   for (ServerWarmup.Sample sample : samples) {
-                    sent += traffic.round(http, httpPort, sample);
+                    long round = traffic.round(http, httpPort, sample);
+                    if (round < 0) {
+                      // The port is not reachable on 127.0.0.1 (bound to another address).
+                      return sent;
+                    }
+                    sent += round;
                   }
                 }
                 return sent;
@@ -63,7 +70,10 @@ final class SelfTraffic {
     return traffic;
   }
 
-  /** One JSON, one binary and one gRPC request for the sample; returns how many were sent. */
+  /**
+   * One JSON, one binary and one gRPC request for the sample; returns how many were sent, or -1
+   * when the REST port cannot be reached on 127.0.0.1.
+   */
   private long round(HttpClient http, int port, ServerWarmup.Sample sample) {
     long sent = 0;
     URI uri = URI.create("http://127.0.0.1:" + port + "/v2/models/" + sample.model + "/infer");
@@ -93,6 +103,8 @@ final class SelfTraffic {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (java.net.ConnectException e) {
+      return -1;
     } catch (Exception e) {
       // A model that refuses zeros, or a port the warm-up cannot reach: warm what else works.
       sent++;

@@ -29,10 +29,15 @@ public final class DjlLoss extends Loss {
       case MSE -> prediction.sub(target).square().mean();
       case L1 -> prediction.sub(target).abs().mean();
       case BCE -> {
-        NDArray one = prediction.onesLike();
-        NDArray positive = target.mul(clampedLog(prediction));
-        NDArray negative = one.sub(target).mul(clampedLog(one.sub(prediction)));
-        yield positive.add(negative).mean().neg();
+        // Targets are 0 or 1 (checked when a dataset is read), so one of PyTorch's two terms is
+        // 0 for each element and the loss is the clamped log of the probability the model gave
+        // the element's own class: q = p where t = 1, 1 - p where t = 0, computed as
+        // p·(2t - 1) + (1 - t), the same floats as PyTorch's p and 1 - p. That is 14 native calls
+        // (and a smaller backward graph) instead of 21 for the two-term form: the trainer's
+        // per-step overhead is in the number of calls into libtorch.
+        NDArray sign = target.mul(2).sub(1);
+        NDArray rest = target.neg().add(1);
+        yield clampedLog(prediction.mul(sign).add(rest)).mean().neg();
       }
       case BCE_WITH_LOGITS -> {
         NDArray softplus = prediction.abs().neg().exp().add(1).log();

@@ -101,6 +101,24 @@ class LossFunctionTest {
   }
 
   @Test
+  void bceGradientEqualsPyTorch() {
+    // torch.nn.BCELoss() on p = [[0.9], [0.2], [0.6]], t = [[1], [0], [1]]: p.grad is
+    // (p - t) / (p (1 - p)) / 3 = [[-0.37037], [0.416667], [-0.555556]]
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray probabilities = scope.create(new float[] {0.9f, 0.2f, 0.6f}, new Shape(3, 1));
+      probabilities.setRequiresGradient(true);
+      NDArray targets = scope.create(new float[] {1f, 0f, 1f}, new Shape(3, 1));
+      try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+        collector.backward(DjlLoss.compute(LossFunction.BCE, probabilities, targets));
+      }
+      float[] gradient = probabilities.getGradient().toFloatArray();
+      assertThat(gradient[0]).isCloseTo(-0.37037f, within(1e-4f));
+      assertThat(gradient[1]).isCloseTo(0.416667f, within(1e-4f));
+      assertThat(gradient[2]).isCloseTo(-0.555556f, within(1e-4f));
+    }
+  }
+
+  @Test
   void bceGradientStaysFiniteWhenProbabilitiesSaturate() {
     try (NDManager scope = manager.newSubManager()) {
       NDArray probabilities = scope.create(new float[] {0f, 1f, 0.5f}, new Shape(3, 1));

@@ -63,9 +63,11 @@ class StartupReport {
       }
     }
     log.info(
-        "KServe v2 REST API listening on http://0.0.0.0:{}/v2 ({} models, server {})",
+        "KServe v2 REST API listening on http://0.0.0.0:{}/v2 ({} models, {})",
         event.getWebServer().getPort(),
         registry.models().size(),
-        registry.allReady() ? "ready" : "not ready: some models are unavailable");
+        registry.allReady()
+            ? "all ready; the server says ready once its warm-up is done"
+            : "some unavailable: the server is not ready");
   }
 }

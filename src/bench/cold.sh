@@ -42,27 +42,12 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-log() { printf '[cold] %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-command -v wrk >/dev/null || die "wrk is missing (Debian: apt-get install -y wrk)"
-
-JAR="$ROOT/server/target/model-server.jar"
-if [[ $BUILD == 1 ]]; then
-  log "building the server jar"
-  mvn -B -q package -DskipTests -Dspotless.check.skip -Dspotbugs.skip -Djacoco.skip >/dev/null
-fi
-[[ -f "$JAR" ]] || die "$JAR is missing: run without --no-build"
-
+BENCH_TAG=cold
+# shellcheck source=src/bench/lib.sh
+source "$ROOT/src/bench/lib.sh"
+bench_build "$BUILD"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-SERVER_PID=""
-cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
 
 # Repositories: the example classifier with dynamic batching, with and without model_warmup.
 make_repo() { # DIR WITH_WARMUP
@@ -90,42 +75,10 @@ BODY="$WORK/body.json"
 printf '{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[0.1,0.2,0.3,0.4]}]}' >"$BODY"
 URL="http://127.0.0.1:$PORT/v2/models/classifier/infer"
 
-# start_server JAVA REPO LOG [JVM and server args...]: starts it, sets SERVER_PID and READY_MS.
-start_server() {
-  local java="$1" repo="$2" slog="$3"
-  shift 3
-  local jvm=() args=()
-  for a in "$@"; do
-    if [[ $a == -X* || $a == -D* ]]; then jvm+=("$a"); else args+=("$a"); fi
-  done
-  local t0
-  t0=$(date +%s%N)
-  "$java" "${jvm[@]}" -jar "$APP_JAR" --model-repository="$repo" --http-port="$PORT" \
-    --http-address=127.0.0.1 --grpc-port=0 --grpc-address=127.0.0.1 --management-port=-1 \
-    --grpc-management-port=-1 "${args[@]}" >"$slog" 2>&1 &
-  SERVER_PID=$!
-  local deadline=$((SECONDS + READY_TIMEOUT))
-  until curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1; do
-    kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited at start (log: $slog)"
-    ((SECONDS < deadline)) || die "the server was not ready within ${READY_TIMEOUT}s (log: $slog)"
-    sleep 0.05
-  done
-  READY_MS=$((($(date +%s%N) - t0) / 1000000))
-}
-
-stop_server() {
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
-
-# rps SECONDS LOG: drives the server with wrk; prints requests per second.
+# rps SECONDS LOG: drives the server with wrk; prints requests per second (ERR on failures).
 rps() {
-  BENCH_BODY="$BODY" wrk -t2 -c"$CONNECTIONS" -d"${1}s" --latency -s "$ROOT/src/bench/infer.lua" \
-    "$URL" >"$2" 2>&1 || die "wrk failed (log: $2)"
-  awk '/^BENCH/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-                  if (v["errors_status"] + v["errors_timeout"] > 0) { print "ERR"; exit }
-                  printf "%.0f\n", v["requests"] / (v["duration_us"] / 1e6) }' "$2"
+  wrk_run "$2" "$URL" "$BODY" "$1" "$CONNECTIONS"
+  bench_field "$2" rps
 }
 
 RESULTS=()
@@ -134,7 +87,7 @@ measure() {
   local name="$1" java="$2" repo="$3"
   shift 3
   log "option $name: starting"
-  start_server "$java" "$repo" "$WORK/server-$name.log" "$@"
+  start_server "$java" "$APP_JAR" "$PORT" "$repo" "$WORK/server-$name.log" "$@"
   local cold warm
   cold=$(rps "$WINDOW" "$WORK/wrk-$name-cold.log")
   rps "$SETTLE" "$WORK/wrk-$name-settle.log" >/dev/null
@@ -158,7 +111,7 @@ if [[ -x "$JAVA25" ]]; then
   log "option aot: extracting the jar and recording the cache with a training run"
   "$JAVA25" -Djarmode=tools -jar "$JAR" extract --destination "$WORK/app" >/dev/null
   APP_JAR="$WORK/app/model-server.jar"
-  start_server "$JAVA25" "$WORK/repo-warm" "$WORK/server-aot-train.log" \
+  start_server "$JAVA25" "$APP_JAR" "$PORT" "$WORK/repo-warm" "$WORK/server-aot-train.log" \
     -XX:AOTCacheOutput="$WORK/app.aot"
   rps "$SETTLE" "$WORK/wrk-aot-train.log" >/dev/null
   stop_server

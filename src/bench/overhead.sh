@@ -33,28 +33,14 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-log() { printf '[overhead] %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-command -v wrk >/dev/null || die "wrk is missing (Debian: apt-get install -y wrk)"
-
-JAR="$ROOT/server/target/model-server.jar"
-if [[ $BUILD == 1 ]]; then
-  log "building the server jar and the benchmark classes"
-  mvn -B -q package -DskipTests -Dspotless.check.skip -Dspotbugs.skip -Djacoco.skip >/dev/null
-fi
-[[ -f "$JAR" ]] || die "$JAR is missing: run without --no-build"
+BENCH_TAG=overhead
+# shellcheck source=src/bench/lib.sh
+source "$ROOT/src/bench/lib.sh"
+bench_build "$BUILD"
 [[ -f "$ROOT/src/bench/target/classes/org/modelserver/bench/EngineBenchmark.class" ]] \
   || die "EngineBenchmark is not compiled: run without --no-build"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-SERVER_PID=""
-cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
 
 MODEL="$ROOT/model-repo/classifier/1/model.onnx"
 log "in-process: EngineBenchmark, batch 1"
@@ -68,16 +54,7 @@ log "in-process: $ENGINE_US µs per batch-1 call"
 
 mkdir -p "$WORK/repo"
 cp -r "$ROOT/model-repo/classifier" "$WORK/repo/"
-"$JAVA" -jar "$JAR" --model-repository="$WORK/repo" --http-port="$PORT" --http-address=127.0.0.1 \
-  --grpc-port=0 --grpc-address=127.0.0.1 --management-port=-1 --grpc-management-port=-1 \
-  >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-deadline=$((SECONDS + READY_TIMEOUT))
-until curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1; do
-  kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited (log: $WORK/server.log)"
-  ((SECONDS < deadline)) || die "not ready within ${READY_TIMEOUT}s (log: $WORK/server.log)"
-  sleep 0.1
-done
+start_server "$JAVA" "$JAR" "$PORT" "$WORK/repo" "$WORK/server.log"
 URL="http://127.0.0.1:$PORT/v2/models/classifier/infer"
 printf '{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[0.1,0.2,0.3,0.4]}]}' \
   >"$WORK/body.json"
@@ -86,20 +63,17 @@ HEADER='{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","parameter
 { printf '%s' "$HEADER"; printf '\xcd\xcc\xcc\x3d\xcd\xcc\x4c\x3e\x9a\x99\x99\x3e\xcd\xcc\xcc\x3e'; } \
   >"$WORK/body.bin"
 
-# p50 KIND SECONDS BODY [HEADER_LENGTH]: wrk at 1 connection; prints "p50_us p99_us".
+# latency KIND SECONDS BODY [HEADER_LENGTH]: wrk at 1 connection; prints "p50_us p99_us".
 latency() {
-  BENCH_BODY="$3" BENCH_HEADER_LENGTH="${4:-}" wrk -t1 -c1 -d"${2}s" --latency \
-    -s "$ROOT/src/bench/infer.lua" "$URL" >"$WORK/wrk-$1.log" 2>&1 || die "wrk failed ($1)"
-  awk '/^BENCH/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        if (v["errors_status"] > 0) { print "ERR"; exit }
-        printf "%d %d\n", v["p50_us"], v["p99_us"] }' "$WORK/wrk-$1.log"
+  wrk_run "$WORK/wrk-$1.log" "$URL" "$3" "$2" 1 "${4:-}"
+  bench_field "$WORK/wrk-$1.log" p50_us p99_us
 }
 log "server: settling ${SETTLE}s at 1 connection"
 latency settle "$SETTLE" "$WORK/body.json" >/dev/null
 read -r JSON_P50 JSON_P99 < <(latency json "$MEASURE" "$WORK/body.json")
 read -r BIN_P50 BIN_P99 < <(latency binary "$MEASURE" "$WORK/body.bin" "${#HEADER}")
 [[ $JSON_P50 != ERR && $BIN_P50 != ERR ]] || die "requests failed (logs in $WORK)"
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+stop_server
 
 row() { # name p50 p99
   awk -v n="$1" -v p="$2" -v q="$3" -v e="$ENGINE_US" \

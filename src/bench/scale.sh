@@ -30,27 +30,12 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-log() { printf '[scale] %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-command -v wrk >/dev/null || die "wrk is missing (Debian: apt-get install -y wrk)"
-
-JAR="$ROOT/server/target/model-server.jar"
-if [[ $BUILD == 1 ]]; then
-  log "building the server jar"
-  mvn -B -q package -DskipTests -Dspotless.check.skip -Dspotbugs.skip -Djacoco.skip >/dev/null
-fi
-[[ -f "$JAR" ]] || die "$JAR is missing: run without --no-build"
-
+BENCH_TAG=scale
+# shellcheck source=src/bench/lib.sh
+source "$ROOT/src/bench/lib.sh"
+bench_build "$BUILD"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-SERVER_PID=""
-cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
 
 BODY="$WORK/body.json"
 printf '{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[0.1,0.2,0.3,0.4]}]}' >"$BODY"
@@ -67,28 +52,16 @@ for count in ${COUNTS//,/ }; do
     sed -i '/label_filename/d' "$repo/m$i/config.yaml"
   done
   log "$count models: starting"
-  t0=$(date +%s%N)
-  "$JAVA" -jar "$JAR" --model-repository="$repo" --http-port="$PORT" --http-address=127.0.0.1 \
-    --grpc-port=0 --grpc-address=127.0.0.1 --management-port=-1 --grpc-management-port=-1 \
-    --warmup-seconds=0 >"$WORK/server-$count.log" 2>&1 &
-  SERVER_PID=$!
-  deadline=$((SECONDS + READY_TIMEOUT))
-  until curl -sf "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1; do
-    kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited (log: $WORK/server-$count.log)"
-    ((SECONDS < deadline)) || die "not ready within ${READY_TIMEOUT}s (log: $WORK/server-$count.log)"
-    sleep 0.05
-  done
-  ready_ms=$((($(date +%s%N) - t0) / 1000000))
+  start_server "$JAVA" "$JAR" "$PORT" "$repo" "$WORK/server-$count.log" --warmup-seconds=0
   rss_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status")
-  BENCH_BODY="$BODY" wrk -t1 -c1 -d"${SECONDS_PER_RUN}s" --latency -s "$ROOT/src/bench/infer.lua" \
-    "http://127.0.0.1:$PORT/v2/models/m1/infer" >"$WORK/wrk-$count.log" 2>&1 || die "wrk failed"
-  read -r p50 p99 rps < <(awk '/^BENCH/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      printf "%d %d %.0f\n", v["p50_us"], v["p99_us"], v["requests"] / (v["duration_us"] / 1e6) }' \
-      "$WORK/wrk-$count.log")
+  wrk_run "$WORK/wrk-$count.log" "http://127.0.0.1:$PORT/v2/models/m1/infer" "$BODY" \
+    "$SECONDS_PER_RUN" 1
+  read -r p50 p99 rps < <(bench_field "$WORK/wrk-$count.log" p50_us p99_us rps)
+  [[ $p50 != ERR ]] || die "requests failed (log: $WORK/wrk-$count.log)"
   rss_after_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status")
-  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-  log "$count models: ready in $ready_ms ms, RSS $((rss_kb / 1024)) MiB; one model p50 ${p50} us, p99 ${p99} us"
-  ROWS+=("| $count | $ready_ms | $((rss_kb / 1024)) | $((rss_after_kb / 1024)) | $p50 | $p99 | $rps |")
+  stop_server
+  log "$count models: ready in $READY_MS ms, RSS $((rss_kb / 1024)) MiB; one model p50 ${p50} us, p99 ${p99} us"
+  ROWS+=("| $count | $READY_MS | $((rss_kb / 1024)) | $((rss_after_kb / 1024)) | $p50 | $p99 | $rps |")
 done
 
 REPORT=$(

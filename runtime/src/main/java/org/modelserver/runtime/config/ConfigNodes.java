@@ -2,6 +2,7 @@ package org.modelserver.runtime.config;
 
 import java.util.Set;
 import org.modelserver.runtime.json.StrictFields;
+import org.modelserver.runtime.tensor.DataType;
 import tools.jackson.databind.JsonNode;
 
 /** Typed reads of config values; every failure names the value's path. */
@@ -54,5 +55,21 @@ final class ConfigNodes {
       throw new ModelConfigException(where + " must be an integer, got " + node);
     }
     return node.intValue();
+  }
+
+  /** A {@code data_type} such as {@code TYPE_FP32}. */
+  static DataType dataType(JsonNode node, String where) {
+    String typeName = text(node, where);
+    return DataType.fromConfigName(typeName)
+        .orElseThrow(
+            () ->
+                new ModelConfigException(
+                    where
+                        + " '"
+                        + typeName
+                        + "' is unknown; expected one of TYPE_BOOL, TYPE_UINT8, TYPE_UINT16,"
+                        + " TYPE_UINT32, TYPE_UINT64, TYPE_INT8, TYPE_INT16, TYPE_INT32,"
+                        + " TYPE_INT64, TYPE_FP16, TYPE_BF16, TYPE_FP32, TYPE_FP64,"
+                        + " TYPE_STRING"));
   }
 }

@@ -226,19 +226,7 @@ public final class ModelConfigParser {
         }
       }
       String name = text(entry.get("name"), where + ".name");
-      String typeName = text(entry.get("data_type"), where + ".data_type");
-      DataType type =
-          DataType.fromConfigName(typeName)
-              .orElseThrow(
-                  () ->
-                      new ModelConfigException(
-                          where
-                              + ".data_type '"
-                              + typeName
-                              + "' is unknown; expected one of TYPE_BOOL, TYPE_UINT8, TYPE_UINT16,"
-                              + " TYPE_UINT32, TYPE_UINT64, TYPE_INT8, TYPE_INT16, TYPE_INT32,"
-                              + " TYPE_INT64, TYPE_FP16, TYPE_BF16, TYPE_FP32, TYPE_FP64,"
-                              + " TYPE_STRING"));
+      DataType type = ConfigNodes.dataType(entry.get("data_type"), where + ".data_type");
       specs.add(new TensorSpec(name, type, dims(entry.get("dims"), where + ".dims")));
     }
     return specs;

@@ -131,13 +131,7 @@ public record ModelWarmup(String name, int batchSize, Map<String, Input> inputs,
     if (!node.has("data_type") || !node.has("dims")) {
       throw new ModelConfigException(where + " needs data_type and dims");
     }
-    String typeName = text(node.get("data_type"), where + ".data_type");
-    DataType type =
-        DataType.fromConfigName(typeName)
-            .orElseThrow(
-                () ->
-                    new ModelConfigException(
-                        where + ".data_type '" + typeName + "' is unknown; expected TYPE_FP32…"));
+    DataType type = ConfigNodes.dataType(node.get("data_type"), where + ".data_type");
     JsonNode dimsNode = node.get("dims");
     if (!dimsNode.isArray()) {
       throw new ModelConfigException(where + ".dims must be a list of positive integers");

@@ -21,6 +21,7 @@ import org.modelserver.runtime.config.TensorSpec;
 import org.modelserver.runtime.engine.ModelLoadException;
 import org.modelserver.runtime.stats.ModelStatistics;
 import org.modelserver.runtime.tensor.DataType;
+import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.runtime.tensor.Tensor;
 
 /**
@@ -123,17 +124,10 @@ final class VersionWarmup {
                 + " in the model, not "
                 + input.dataType());
       }
-      long[] shape = batched ? prepend(sample.batchSize(), input.dims()) : input.dims();
+      long[] shape = batched ? Shape.prepend(sample.batchSize(), input.dims()) : input.dims();
       tensors.put(name, tensor(sample, name, input, shape, modelDir, random));
     }
     return tensors;
-  }
-
-  private static long[] prepend(long first, long[] dims) {
-    long[] shape = new long[dims.length + 1];
-    shape[0] = first;
-    System.arraycopy(dims, 0, shape, 1, dims.length);
-    return shape;
   }
 
   /**
@@ -147,14 +141,13 @@ final class VersionWarmup {
       long[] shape,
       Path modelDir,
       Random random) {
-    long perRow = 1;
-    for (long dim : input.dims()) {
-      perRow = Math.multiplyExact(perRow, dim);
-    }
+    long perRow = Shape.elementCount(input.dims());
+    long total = Shape.elementCount(shape);
     long rows = shape.length > input.dims().length ? shape[0] : 1;
-    long total = Math.multiplyExact(perRow, rows);
-    if (total > (1 << 26)) {
-      throw failed(sample, "input '" + name + "' has " + total + " elements; at most 2^26");
+    if (perRow < 0 || total < 0 || total > (1 << 26)) {
+      throw failed(
+          sample,
+          "input '" + name + "' of shape " + Shape.format(shape) + " has more than 2^26 elements");
     }
     int rowCount = (int) perRow;
     int count = (int) total;

@@ -18,8 +18,10 @@ import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
 import org.modelserver.runtime.stats.ModelStatistics;
 import org.modelserver.runtime.tensor.DataType;
+import org.modelserver.runtime.tensor.Shape;
 import org.modelserver.runtime.tensor.Tensor;
 import org.modelserver.server.ServerReadiness;
+import org.modelserver.server.codec.RawTensors;
 import org.modelserver.server.grpc.GrpcCodecWarmup;
 import org.modelserver.server.grpc.GrpcServer;
 import org.modelserver.server.rest.json.InferRequestReader;
@@ -178,11 +180,10 @@ public final class ServerWarmup {
 
   private static Tensor zeros(TensorSpec spec, boolean batched) {
     long[] shape = spec.shape(batched);
-    int count = 1;
     for (int i = 0; i < shape.length; i++) {
       shape[i] = shape[i] < 0 ? 1 : shape[i];
-      count = Math.multiplyExact(count, Math.toIntExact(shape[i]));
     }
+    int count = Math.toIntExact(Shape.elementCount(shape));
     if (spec.dataType() == DataType.BYTES) {
       byte[][] elements = new byte[count][];
       java.util.Arrays.fill(elements, new byte[0]);
@@ -227,7 +228,9 @@ public final class ServerWarmup {
                 + "\",\"shape\":"
                 + shape;
         text.append(prefix).append(",\"data\":").append(zerosJson(tensor)).append('}');
-        byte[] raw = raw(tensor);
+        java.io.ByteArrayOutputStream encoded = new java.io.ByteArrayOutputStream();
+        RawTensors.write(tensor, encoded);
+        byte[] raw = encoded.toByteArray();
         header
             .append(prefix)
             .append(",\"parameters\":{\"binary_data_size\":")
@@ -278,10 +281,7 @@ public final class ServerWarmup {
     }
 
     private static String zerosJson(Tensor tensor) {
-      long count = 1;
-      for (long dim : tensor.shape()) {
-        count *= dim;
-      }
+      int count = tensor.elementCount();
       String zero =
           switch (tensor.dataType()) {
             case BOOL -> "false";
@@ -289,25 +289,10 @@ public final class ServerWarmup {
             default -> "0";
           };
       StringBuilder values = new StringBuilder("[");
-      for (long i = 0; i < count; i++) {
+      for (int i = 0; i < count; i++) {
         values.append(i == 0 ? "" : ",").append(zero);
       }
       return values.append(']').toString();
-    }
-
-    private static byte[] raw(Tensor tensor) {
-      if (tensor.dataType() == DataType.BYTES) {
-        long count = 1;
-        for (long dim : tensor.shape()) {
-          count *= dim;
-        }
-        // Each element: a 4-byte little-endian length (0), no bytes.
-        return new byte[Math.toIntExact(count * 4)];
-      }
-      ByteBuffer data = tensor.data();
-      byte[] bytes = new byte[data.remaining()];
-      data.duplicate().get(bytes);
-      return bytes;
     }
   }
 }

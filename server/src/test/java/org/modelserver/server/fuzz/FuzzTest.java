@@ -9,10 +9,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +30,7 @@ import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.Messages;
 import org.modelserver.server.RunningServer;
 import org.modelserver.server.TestRepos;
+import org.modelserver.server.grpc.RawMessages;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -70,30 +67,8 @@ class FuzzTest {
           Status.Code.DATA_LOSS,
           Status.Code.UNIMPLEMENTED);
 
-  private static final MethodDescriptor.Marshaller<byte[]> RAW =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-
   private static final MethodDescriptor<byte[], byte[]> MODEL_INFER =
-      MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(GRPCInferenceServiceGrpc.SERVICE_NAME + "/ModelInfer")
-          .setRequestMarshaller(RAW)
-          .setResponseMarshaller(RAW)
-          .build();
+      RawMessages.method("ModelInfer");
 
   private static RunningServer server;
   private static HttpTestClient http;

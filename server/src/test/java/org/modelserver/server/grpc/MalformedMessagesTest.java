@@ -8,10 +8,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,24 +25,6 @@ class MalformedMessagesTest {
   private static RunningServer server;
   private static ManagedChannel channel;
 
-  /** Sends raw bytes as the request message. */
-  private static final MethodDescriptor.Marshaller<byte[]> RAW =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-
   @BeforeAll
   static void start() {
     server = RunningServer.start("--model-repository=" + TestRepos.exampleRepo());
@@ -59,13 +37,7 @@ class MalformedMessagesTest {
   }
 
   private static StatusRuntimeException send(String method, byte[] message) {
-    MethodDescriptor<byte[], byte[]> descriptor =
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(GRPCInferenceServiceGrpc.SERVICE_NAME + "/" + method)
-            .setRequestMarshaller(RAW)
-            .setResponseMarshaller(RAW)
-            .build();
+    MethodDescriptor<byte[], byte[]> descriptor = RawMessages.method(method);
     try {
       ClientCalls.blockingUnaryCall(channel, descriptor, CallOptions.DEFAULT, message);
       throw new AssertionError(method + " accepted a malformed message");

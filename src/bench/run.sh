@@ -15,8 +15,15 @@
 #   4. starts the server jar on a free port for each scenario, waits for /v2/health/ready,
 #      checks one request, warms up, then drives it with wrk (64 connections, 2 threads,
 #      batch-1 requests by default) and records requests/s and p50/p99 latency;
-#   5. prints a markdown report (machine, parameters, results, server/in-process ratios) and
-#      writes it to docs/benchmarks/latest.md (--out FILE to change).
+#   5. runs the same MLP and CNN requests against the FastAPI + TorchScript peer
+#      (src/bench/peer/fastapi_peer.py under uvicorn, --peer-workers processes, and once with one
+#      worker for the MLP), same wrk settings: the CNN rows, server and peer, at --cnn-connections;
+#   6. times the server's start to ready on model-repo/ (default warm-up), runs src/bench/cold.sh
+#      (first 10 s after ready vs warm, per start-up option) and src/bench/train_bench.sh (the
+#      trainer vs PyTorch);
+#   7. prints a markdown report (machine, parameters, results, server/in-process ratios, the peer,
+#      cold start, training, and each performance target met or not) and writes it to
+#      docs/benchmarks/latest.md (--out FILE to change); then runs the load/unload soak (soak.sh).
 #
 # Scenarios (ONNX): mlp-nobatch (classifier, its example config: no dynamic_batching),
 # mlp-batching (classifier + dynamic_batching {max_queue_delay_microseconds: 0} + instance_group
@@ -40,6 +47,13 @@ BENCH_DIR="$ROOT/src/bench"
 WARMUP=30
 DURATION=15
 CONNECTIONS=64
+# The CNN runs compute-bound at a few hundred ms per batch: 8 connections keep its batches full
+# without minutes-long queues, and are the peer comparison's setting.
+CNN_CONNECTIONS=8
+PEER=1
+PEER_WORKERS="$(nproc)"
+PEER_TORCH_THREADS=1
+COLD=1
 WRK_THREADS=2
 WRK_TIMEOUT=60
 ENGINE_SECONDS=3
@@ -68,6 +82,11 @@ usage: src/bench/run.sh [options]
   --duration S            measured seconds per scenario (default $DURATION)
   --connections N         concurrent HTTP connections (default $CONNECTIONS); for gRPC, HTTP/2
                           connections with one stream each
+  --cnn-connections N     connections for the CNN scenarios and the CNN peer (default $CNN_CONNECTIONS)
+  --no-peer               skip the FastAPI + TorchScript peer (src/bench/peer/fastapi_peer.py)
+  --peer-workers N        uvicorn worker processes of the peer (default nproc: $PEER_WORKERS)
+  --peer-torch-threads N  torch.set_num_threads in each peer worker (default $PEER_TORCH_THREADS; 0 = torch's default)
+  --no-cold               skip the cold-start comparison (src/bench/cold.sh)
   --wrk-threads N         wrk threads, and h2load threads for gRPC (default $WRK_THREADS)
   --wrk-timeout S         per-request timeout; slower requests count as errors (default $WRK_TIMEOUT)
   --request-batch N       inferences per request (batch dimension of the body, default $REQUEST_BATCH)
@@ -104,6 +123,11 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --wrk-threads) WRK_THREADS="$2"; shift 2 ;;
+    --cnn-connections) CNN_CONNECTIONS="$2"; shift 2 ;;
+    --no-peer) PEER=0; shift ;;
+    --peer-workers) PEER_WORKERS="$2"; shift 2 ;;
+    --peer-torch-threads) PEER_TORCH_THREADS="$2"; shift 2 ;;
+    --no-cold) COLD=0; shift ;;
     --wrk-timeout) WRK_TIMEOUT="$2"; shift 2 ;;
     --request-batch) REQUEST_BATCH="$2"; shift 2 ;;
     --engine-seconds) ENGINE_SECONDS="$2"; shift 2 ;;
@@ -180,6 +204,21 @@ fi
 need_cmd curl || die "curl is missing (Debian: apt-get install -y curl)"
 need_cmd "$JAVA" || die "java is missing (Java 17+ needed; set JAVA=/path/to/java)"
 [[ -x "$PYTHON" ]] || need_cmd "$PYTHON" || die "python3 not found at $PYTHON (set PYTHON=...)"
+# The peer: FastAPI and uvicorn from Debian (uvloop and httptools too, as uvicorn[standard] has).
+PEER_NOTE=""
+if ((PEER)); then
+  if ! "$PYTHON" -c 'import fastapi, uvicorn, torch' 2>/dev/null && [[ $(id -u) -eq 0 ]] && need_cmd apt-get; then
+    log "FastAPI or uvicorn is missing: installing python3-fastapi python3-uvicorn python3-uvloop python3-httptools"
+    apt-get install -y python3-fastapi python3-uvicorn python3-uvloop python3-httptools >/dev/null 2>&1 \
+      || { apt-get update >/dev/null 2>&1 \
+        && apt-get install -y python3-fastapi python3-uvicorn python3-uvloop python3-httptools >/dev/null 2>&1; } || true
+  fi
+  if ! "$PYTHON" -c 'import fastapi, uvicorn, torch' 2>/dev/null; then
+    PEER_NOTE="not run: $PYTHON cannot import fastapi, uvicorn and torch (Debian: python3-fastapi python3-uvicorn python3-torch)"
+    PEER=0
+    log "the peer is skipped: $PEER_NOTE"
+  fi
+fi
 if want cnn; then
   "$PYTHON" -c 'import torch, onnx' 2>/dev/null \
     || die "$PYTHON cannot import torch and onnx, needed to export the CNN (Debian: python3-torch python3-onnx), or run with --models mlp"
@@ -275,7 +314,7 @@ if want cnn; then
   # One export writes both resnet18 (ONNX) and resnet18_torch (TorchScript, same weights).
   EXPORTED=()
   want_engine onnx && EXPORTED+=("$BENCH_MODELS/resnet18/1/model.onnx")
-  want_engine torch && EXPORTED+=("$BENCH_MODELS/resnet18_torch/1/model.pt")
+  { want_engine torch || ((PEER)); } && EXPORTED+=("$BENCH_MODELS/resnet18_torch/1/model.pt")
   export_needed=0
   for f in "${EXPORTED[@]}"; do
     [[ -f "$f" && ! "$ROOT/model-repo/export_models.py" -nt "$f" ]] || export_needed=1
@@ -407,18 +446,51 @@ start_server() {
     fi
     sleep 0.3
   done
-  # Models load before the port opens, so readiness is settled once live; retry briefly anyway.
-  for _ in $(seq 1 10); do
+  # Models load before the port opens, so readiness is settled once live, but for the server
+  # warm-up (--warmup-seconds), which runs after it: wait for it to end, then retry briefly.
+  local tries=0
+  while ((tries < 10)); do
     READY_BODY="$(curl -s -w ' HTTP %{http_code}' "http://127.0.0.1:$PORT/v2/health/ready" || true)"
     [[ "$READY_BODY" == *"HTTP 200" ]] && return 0
-    sleep 0.5
+    if [[ "$READY_BODY" != *"warming up"* ]] || ((SECONDS >= deadline)); then tries=$((tries + 1)); fi
+    sleep 0.1
   done
   return 3
 }
 
+# start_peer log-file workers model=path...: the FastAPI + TorchScript peer on a free port; sets
+# PORT and SERVER_PID. Returns 0 when /v2/health/ready answers, 4 when it exited, 5 when it timed out.
+start_peer() {
+  local slog="$1" workers="$2" models deadline
+  shift 2
+  models="$(IFS=,; echo "$*")"
+  PORT="$(free_port)"
+  PEER_MODELS="$models" PEER_TORCH_THREADS="$PEER_TORCH_THREADS" "$PYTHON" -m uvicorn fastapi_peer:app \
+    --app-dir "$BENCH_DIR/peer" --host 127.0.0.1 --port "$PORT" --workers "$workers" \
+    --log-level warning --no-access-log >"$slog" 2>&1 &
+  SERVER_PID=$!
+  deadline=$((SECONDS + READY_TIMEOUT))
+  until curl -sf -o /dev/null "http://127.0.0.1:$PORT/v2/health/ready"; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      tail -30 "$slog" >&2
+      wait "$SERVER_PID" 2>/dev/null || true
+      SERVER_PID=""
+      START_ERROR="the peer exited during startup (log: ${slog#"$ROOT"/})"
+      return 4
+    fi
+    ((SECONDS < deadline)) || { START_ERROR="the peer was not ready after ${READY_TIMEOUT}s"; return 5; }
+    sleep 0.3
+  done
+  # Every worker loads the models before it accepts; give the last ones a moment.
+  sleep 2
+}
+
 declare -A RES_RPS RES_IPS RES_P50 RES_P90 RES_P99 RES_MEAN RES_ERR RES_NOTE RES_REQS
-is_torch() { [[ "$1" == *-torch ]]; }
+is_torch() { [[ "$1" == *-torch || "$1" == peer-* ]]; }
 is_grpc() { [[ "$1" == *-grpc ]]; }
+is_peer() { [[ "$1" == peer-* ]]; }
+# conns_of key: the connections a scenario runs with.
+conns_of() { if [[ "$1" == cnn* || "$1" == peer-cnn ]]; then echo "$CNN_CONNECTIONS"; else echo "$CONNECTIONS"; fi; }
 # scenario_failed key message: a TorchScript or gRPC scenario is reported as not run (the caller
 # returns 0 right after); any other scenario's failure stops the harness.
 scenario_failed() {
@@ -432,9 +504,15 @@ scenario_failed() {
   die "$2"
 }
 run_load() { # key model body repo-dir
-  local key="$1" model="$2" body="$3" repo="$4" slog="$WORK/server-$1.log" rc=0
-  log "scenario $key: starting the server on $repo"
-  start_server "$repo" "$slog" "$(is_grpc "$key" && echo grpc)" || rc=$?
+  local key="$1" model="$2" body="$3" repo="$4" slog="$WORK/server-$1.log" rc=0 conns
+  conns="$(conns_of "$key")"
+  if is_peer "$key"; then
+    log "scenario $key: starting the FastAPI peer on $repo"
+    start_peer "$slog" "$([[ $key == peer-mlp-1 ]] && echo 1 || echo "$PEER_WORKERS")" "$model=$repo" || rc=$?
+  else
+    log "scenario $key: starting the server on $repo"
+    start_server "$repo" "$slog" "$(is_grpc "$key" && echo grpc)" || rc=$?
+  fi
   if [[ $rc -eq 4 || $rc -eq 5 ]]; then
     scenario_failed "$key" "$START_ERROR"
     return 0
@@ -465,14 +543,14 @@ run_load() { # key model body repo-dir
     return 0
   fi
   log "scenario $key: server ready on port $PORT; warm-up ${WARMUP}s"
-  if ! BENCH_BODY="$body" BENCH_HEADER_LENGTH="$hlen" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout "${WRK_TIMEOUT}s" \
+  if ! BENCH_BODY="$body" BENCH_HEADER_LENGTH="$hlen" wrk -t"$WRK_THREADS" -c"$conns" -d"${WARMUP}s" --timeout "${WRK_TIMEOUT}s" \
     -s "$BENCH_DIR/infer.lua" "$url" >"$WORK/wrk-$key-warmup.log" 2>&1; then
     cat "$WORK/wrk-$key-warmup.log" >&2
     scenario_failed "$key" "wrk failed (warm-up of $key; log: ${WORK#"$ROOT"/}/wrk-$key-warmup.log)"
     return 0
   fi
-  log "scenario $key: measuring ${DURATION}s, $CONNECTIONS connections, $WRK_THREADS wrk threads"
-  if ! BENCH_BODY="$body" BENCH_HEADER_LENGTH="$hlen" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout "${WRK_TIMEOUT}s" --latency \
+  log "scenario $key: measuring ${DURATION}s, $conns connections, $WRK_THREADS wrk threads"
+  if ! BENCH_BODY="$body" BENCH_HEADER_LENGTH="$hlen" wrk -t"$WRK_THREADS" -c"$conns" -d"${DURATION}s" --timeout "${WRK_TIMEOUT}s" --latency \
     -s "$BENCH_DIR/infer.lua" "$url" >"$WORK/wrk-$key.log" 2>&1; then
     cat "$WORK/wrk-$key.log" >&2
     scenario_failed "$key" "wrk failed ($key; log: ${WORK#"$ROOT"/}/wrk-$key.log)"
@@ -503,8 +581,8 @@ run_load() { # key model body repo-dir
   if ((errs > 0)); then
     notes+=("$errs failed requests (non-2xx, timeouts or socket errors; see wrk-$key.log)")
   fi
-  if ((reqs < 2 * CONNECTIONS)); then
-    notes+=("only $reqs requests completed in ${DURATION} s with $CONNECTIONS connections: too few for stable numbers, use a longer --duration")
+  if ((reqs < 2 * conns)); then
+    notes+=("only $reqs requests completed in ${DURATION} s with $conns connections: too few for stable numbers, use a longer --duration")
   fi
   if ((${#notes[@]} > 0)); then
     RES_NOTE[$key]="$(IFS=';'; echo "${notes[*]}" | sed 's/;/; /g')"
@@ -526,9 +604,10 @@ print(sum(m["inference_stats"]["success"]["count"] for m in stats),
 # trailers), so the requests the server counted as successful over the measured run (its stats)
 # are compared with h2load's successes: a shortfall is counted as failed requests.
 grpc_load() {
-  local key="$1" model="$2" body="$3" smoke target h2args
+  local key="$1" model="$2" body="$3" smoke target h2args conns
+  conns="$(conns_of "$key")"
   target="http://127.0.0.1:$GRPC_PORT/inference.GRPCInferenceService/ModelInfer"
-  h2args=(-c "$CONNECTIONS" -m 1 -t "$WRK_THREADS" -d "$body" -H 'content-type: application/grpc' -H 'te: trailers')
+  h2args=(-c "$conns" -m 1 -t "$WRK_THREADS" -d "$body" -H 'content-type: application/grpc' -H 'te: trailers')
   smoke="$(grpc_tool GrpcSmoke "127.0.0.1:$GRPC_PORT" "$body" 2>&1)" || {
     printf '%s\n' "$smoke" | tail -20 >&2
     scenario_failed "$key" "gRPC smoke call to 127.0.0.1:$GRPC_PORT ($model) failed: $(printf '%s' "$smoke" | grep -m1 -E '^FAILED|Exception' | cut -c1-300 | tr '|' ' ')"
@@ -545,7 +624,7 @@ grpc_load() {
   fi
   local before after
   before="$(stats_counts "$model")"
-  log "scenario $key: measuring ${DURATION}s, $CONNECTIONS HTTP/2 connections (1 stream each), $WRK_THREADS h2load threads"
+  log "scenario $key: measuring ${DURATION}s, $conns HTTP/2 connections (1 stream each), $WRK_THREADS h2load threads"
   rm -f "$WORK/h2load-$key.requests"
   if ! h2load "${h2args[@]}" -D "$DURATION" --log-file="$WORK/h2load-$key.requests" "$target" >"$WORK/h2load-$key.log" 2>&1; then
     tail -30 "$WORK/h2load-$key.log" >&2
@@ -592,8 +671,8 @@ grpc_load() {
   elif ((grpc_failed < 0)); then
     notes+=("the gRPC status of the requests is unchecked: /v2/models/$model/stats could not be read")
   fi
-  if ((done < 2 * CONNECTIONS)); then
-    notes+=("only $done requests completed in ${DURATION} s with $CONNECTIONS connections: too few for stable numbers, use a longer --duration")
+  if ((done < 2 * conns)); then
+    notes+=("only $done requests completed in ${DURATION} s with $conns connections: too few for stable numbers, use a longer --duration")
   fi
   if ((${#notes[@]} > 0)); then
     RES_NOTE[$key]="$(IFS=';'; echo "${notes[*]}" | sed 's/;/; /g')"
@@ -609,6 +688,11 @@ if want_pair mlp torch && [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-torch);
 if want_pair mlp onnx && [[ "$BATCHING" != off ]]; then SCENARIOS+=(mlp-binary mlp-grpc); fi
 if want_pair cnn onnx; then SCENARIOS+=(cnn cnn-binary cnn-grpc); fi
 if want_pair cnn torch; then SCENARIOS+=(cnn-torch); fi
+if ((PEER)); then
+  want mlp && SCENARIOS+=(peer-mlp)
+  want mlp && ((PEER_WORKERS != 1)) && SCENARIOS+=(peer-mlp-1)
+  want cnn && SCENARIOS+=(peer-cnn)
+fi
 ((${#SCENARIOS[@]} > 0)) || die "no scenario selected (--models $MODELS, --engines $ENGINES, --batching $BATCHING)"
 # Request bodies are shared: the TorchScript models take the same inputs (features, image).
 for s in "${SCENARIOS[@]}"; do
@@ -622,8 +706,47 @@ for s in "${SCENARIOS[@]}"; do
     mlp-grpc) run_load "$s" classifier "$BODIES/classifier.grpc" "$REPOS/mlp-batching" ;;
     cnn-grpc) run_load "$s" resnet18 "$BODIES/resnet18.grpc" "$REPOS/cnn" ;;
     cnn-torch) run_load "$s" resnet18_torch "$BODIES/resnet18.json" "$REPOS/cnn-torch" ;;
+    peer-mlp | peer-mlp-1) run_load "$s" classifier_torch "$BODIES/classifier.json" \
+      "$CLASSIFIER_TORCH_SRC/$(latest_version "$CLASSIFIER_TORCH_SRC")/model.pt" ;;
+    peer-cnn) run_load "$s" resnet18_torch "$BODIES/resnet18.json" "$BENCH_MODELS/resnet18_torch/1/model.pt" ;;
   esac
 done
+
+# ----------------------------------------------------------------------------- ready, cold start, training
+# Time to ready on the example repository (model-repo/, every example model, default warm-up).
+READY_EXAMPLE_MS=""
+if want mlp; then
+  log "time to ready on model-repo/ with the default warm-up"
+  ready_t0=$(date +%s%N)
+  if start_server "$ROOT/model-repo" "$WORK/server-ready-example.log"; then
+    READY_EXAMPLE_MS=$((($(date +%s%N) - ready_t0) / 1000000))
+    log "ready on model-repo/ after ${READY_EXAMPLE_MS} ms"
+  else
+    log "the server did not get ready on model-repo/ (log: $WORK/server-ready-example.log)"
+    TORCH_FAILED=1
+  fi
+  stop_server
+fi
+COLD_TABLE=""
+if ((COLD)) && want mlp; then
+  if "$BENCH_DIR/cold.sh" --no-build --out "$WORK/cold.md" >"$WORK/cold.log" 2>&1; then
+    COLD_TABLE="$(sed -n '/^| option/,/^$/p' "$WORK/cold.md")"
+  else
+    tail -20 "$WORK/cold.log" >&2
+    log "the cold-start comparison failed (log: $WORK/cold.log)"
+    TORCH_FAILED=1
+  fi
+fi
+TRAIN_TABLE=""
+if want_pair mlp torch; then
+  if "$BENCH_DIR/train_bench.sh" --no-build >"$WORK/train.log" 2>&1; then
+    TRAIN_TABLE="$(sed -n '/^| Model /,/^$/p' "$ROOT/docs/benchmarks/training.md")"
+  else
+    tail -20 "$WORK/train.log" >&2
+    log "the training benchmark failed (target/bench/training has its logs)"
+    TORCH_FAILED=1
+  fi
+fi
 
 # ----------------------------------------------------------------------------- report
 cpu_model="$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)"
@@ -656,14 +779,19 @@ scenario_desc() {
     mlp-grpc) echo "mlp-grpc: as mlp-batching, over gRPC (ModelInfer, \`raw_input_contents\`)" ;;
     cnn-grpc) echo "cnn-grpc: as cnn, over gRPC (ModelInfer, \`raw_input_contents\`)" ;;
     cnn-torch) echo "cnn-torch: resnet18_torch (the same ResNet-18, same weights), $batching" ;;
+    peer-mlp) echo "peer-mlp: FastAPI + TorchScript peer, classifier_torch, $PEER_WORKERS uvicorn workers" ;;
+    peer-mlp-1) echo "peer-mlp-1: as peer-mlp with 1 uvicorn worker (uvicorn's default)" ;;
+    peer-cnn) echo "peer-cnn: FastAPI + TorchScript peer, resnet18_torch, $PEER_WORKERS uvicorn workers" ;;
   esac
 }
-scenario_engine() { if is_torch "$1"; then echo TorchScript; else echo ONNX; fi; }
+scenario_engine() {
+  if is_peer "$1"; then echo "TorchScript in Python"; elif is_torch "$1"; then echo TorchScript; else echo ONNX; fi
+}
 engine_key() {
   case "$1" in
     cnn | cnn-binary | cnn-grpc) echo resnet18 ;;
-    cnn-torch) echo resnet18_torch ;;
-    mlp-torch) echo classifier_torch ;;
+    cnn-torch | peer-cnn) echo resnet18_torch ;;
+    mlp-torch | peer-mlp | peer-mlp-1) echo classifier_torch ;;
     *) echo classifier ;;
   esac
 }
@@ -724,19 +852,19 @@ report() {
   fi
   echo "## Results"
   echo
-  echo "| Scenario | Engine | Requests/s | Inferences/s | p50 ms | p90 ms | p99 ms | Failed | In-process ceiling, inferences/s (batch) | Server / in-process |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| Scenario | Engine | Connections | Requests/s | Inferences/s | p50 ms | p90 ms | p99 ms | Failed | In-process ceiling, inferences/s (batch) | Server / in-process |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   local s k ceiling note
   for s in "${SCENARIOS[@]}"; do
     k="$(engine_key "$s")"
     ceiling="–"
     [[ -n "${ENGINE_IPS[$k]:-}" ]] && ceiling="${ENGINE_IPS[$k]} (${ENGINE_BATCH[$k]})"
     if [[ -n "${RES_RPS[$s]:-}" ]]; then
-      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(scenario_desc "$s")" "$(scenario_engine "$s")" \
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(scenario_desc "$s")" "$(scenario_engine "$s")" "$(conns_of "$s")" \
         "${RES_RPS[$s]}" "${RES_IPS[$s]}" "${RES_P50[$s]}" "${RES_P90[$s]}" "${RES_P99[$s]}" "${RES_ERR[$s]}" \
         "$ceiling" "$(ratio "${RES_IPS[$s]}" "${ENGINE_IPS[$k]:-}")"
     else
-      printf '| %s | %s | – | – | – | – | – | – | %s | – |\n' "$(scenario_desc "$s")" "$(scenario_engine "$s")" "$ceiling"
+      printf '| %s | %s | %s | – | – | – | – | – | – | %s | – |\n' "$(scenario_desc "$s")" "$(scenario_engine "$s")" "$(conns_of "$s")" "$ceiling"
     fi
   done
   echo
@@ -780,7 +908,92 @@ report() {
   done
 }
 
-REPORT="$(report)"
+# peer_line label server-scenario peer-scenario: the server against the FastAPI peer.
+peer_line() {
+  local label="$1" sv="$2" pe="$3"
+  if [[ -n "${RES_RPS[$sv]:-}" && -n "${RES_RPS[$pe]:-}" ]]; then
+    echo "- $label: ${RES_RPS[$sv]} vs ${RES_RPS[$pe]} requests/s, **×$(ratio "${RES_RPS[$sv]}" "${RES_RPS[$pe]}")** ($sv vs $pe at $(conns_of "$sv") connections; p50 ${RES_P50[$sv]} vs ${RES_P50[$pe]} ms, p99 ${RES_P99[$sv]} vs ${RES_P99[$pe]} ms)"
+  else
+    echo "- $label: not compared ($sv or $pe has no result)"
+  fi
+}
+# verdict value op threshold: met / not met (– when there is no value).
+verdict() {
+  [[ -n "$1" && "$1" != "–" ]] || { echo "not measured"; return; }
+  awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? (v + 0 >= t + 0) : (v + 0 < t + 0); print ok ? "met" : "**not met**" }'
+}
+# target_line text value op threshold
+target_line() { echo "| $1 | ${2:-–} | $3 $4 | $(verdict "$2" "$3" "$4") |"; }
+extra_sections() {
+  if ((PEER)) || [[ -n "$PEER_NOTE" ]]; then
+    echo "## Against the FastAPI + TorchScript peer"
+    echo
+    if [[ -n "$PEER_NOTE" ]]; then
+      echo "The peer was $PEER_NOTE."
+    else
+      echo "\`src/bench/peer/fastapi_peer.py\`: uvicorn $("$PYTHON" -c 'import uvicorn; print(uvicorn.__version__)' 2>/dev/null),"
+      echo "FastAPI $("$PYTHON" -c 'import fastapi; print(fastapi.__version__)' 2>/dev/null), torch $("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/null) (Debian), $PEER_WORKERS worker processes with"
+      echo "\`torch.set_num_threads($PEER_TORCH_THREADS)\` each, the same TorchScript files, the same JSON bodies and the same wrk"
+      echo "settings as the server rows. Server / peer, requests/s:"
+      echo
+      want mlp && peer_line "MLP, REST JSON, ONNX model" mlp-batching peer-mlp
+      want mlp && ((PEER_WORKERS != 1)) && peer_line "MLP, REST JSON, ONNX model, against a 1-worker peer" mlp-batching peer-mlp-1
+      want mlp && peer_line "MLP, REST JSON, ONNX model without dynamic batching" mlp-nobatch peer-mlp
+      want mlp && peer_line "MLP, REST JSON, the same TorchScript file" mlp-torch peer-mlp
+      want cnn && peer_line "CNN, REST JSON, ONNX model" cnn peer-cnn
+      want cnn && peer_line "CNN, REST JSON, the same TorchScript file" cnn-torch peer-cnn
+    fi
+    echo
+  fi
+  if [[ -n "$READY_EXAMPLE_MS$COLD_TABLE" ]]; then
+    echo "## Cold start"
+    echo
+    [[ -n "$READY_EXAMPLE_MS" ]] && echo "Ready on the example repository (\`model-repo/\`, every example model, default warm-up): ${READY_EXAMPLE_MS} ms from process start." && echo
+    if [[ -n "$COLD_TABLE" ]]; then
+      echo "From \`src/bench/cold.sh\` (its own report: \`docs/benchmarks/cold-start.md\` when run alone): the example MLP over REST"
+      echo "JSON at 64 connections from the moment it is ready; ratio = first 10 s / a warm 10 s window later."
+      echo
+      echo "$COLD_TABLE"
+      echo
+    fi
+  fi
+  if [[ -n "$TRAIN_TABLE" ]]; then
+    echo "## Training"
+    echo
+    echo "From \`src/bench/train_bench.sh\` (full report: \`docs/benchmarks/training.md\`):"
+    echo
+    echo "$TRAIN_TABLE"
+    echo
+  fi
+  echo "## Targets"
+  echo
+  echo "| Target | Measured | Wanted | |"
+  echo "|---|---:|---:|---|"
+  local cold_best="" row
+  if [[ -n "$COLD_TABLE" ]]; then
+    cold_best="$(awk -F'|' '$2 ~ /warmup|aot/ { gsub(/ /, "", $6); if ($6 + 0 > best) best = $6 + 0 } END { if (best != "") print best }' <<<"$COLD_TABLE")"
+  fi
+  target_line "MLP REST JSON: first 10 s after ready / warm (best option)" "$cold_best" ">=" 0.7
+  target_line "MLP REST JSON: warm server / FastAPI peer (mlp-batching / peer-mlp)" \
+    "$(ratio "${RES_RPS[mlp-batching]:-}" "${RES_RPS[peer-mlp]:-}")" ">=" 4
+  ((PEER_WORKERS != 1)) && target_line "MLP REST JSON: the same against the 1-worker peer (mlp-batching / peer-mlp-1)" \
+    "$(ratio "${RES_RPS[mlp-batching]:-}" "${RES_RPS[peer-mlp-1]:-}")" ">=" 4
+  target_line "MLP REST JSON: p99 ms at $CONNECTIONS connections (mlp-batching)" "${RES_P99[mlp-batching]:-}" "<" 20
+  target_line "ResNet-18 REST JSON / in-process ceiling (cnn)" "$(ratio "${RES_IPS[cnn]:-}" "${ENGINE_IPS[resnet18]:-}")" ">=" 0.85
+  target_line "ResNet-18 REST binary / in-process ceiling (cnn-binary)" "$(ratio "${RES_IPS[cnn-binary]:-}" "${ENGINE_IPS[resnet18]:-}")" ">=" 0.9
+  target_line "ResNet-18 gRPC / in-process ceiling (cnn-grpc)" "$(ratio "${RES_IPS[cnn-grpc]:-}" "${ENGINE_IPS[resnet18]:-}")" ">=" 0.9
+  if [[ -n "$TRAIN_TABLE" ]]; then
+    while IFS= read -r row; do
+      target_line "Training $(awk -F'|' '{ gsub(/^ +| +$/, "", $2); gsub(/ /, "", $3); print $2 ", batch " $3 }' <<<"$row"): Java / PyTorch (loop)" \
+        "$(awk -F'|' '{ gsub(/ /, "", $6); print $6 }' <<<"$row")" ">=" 0.9
+    done < <(grep -E '^\| [a-z_]+ \| [0-9]' <<<"$TRAIN_TABLE")
+  fi
+  target_line "Ready on the example repository with warm-up, seconds" \
+    "$([[ -n "$READY_EXAMPLE_MS" ]] && awk -v m="$READY_EXAMPLE_MS" 'BEGIN { printf "%.1f", m / 1000 }')" "<" 30
+  echo
+}
+
+REPORT="$(report; echo; extra_sections)"
 echo
 echo "$REPORT"
 if [[ "$OUT" != "-" ]]; then
@@ -789,7 +1002,6 @@ if [[ "$OUT" != "-" ]]; then
   log "report written to $OUT"
 fi
 "$BENCH_DIR/soak.sh" --no-build --engines "$ENGINES" --work "$WORK/soak" || { log "the load/unload soak failed or exceeded its memory bound (docs/benchmarks/soak.md says which)"; exit 1; }
-if want_pair mlp torch; then "$BENCH_DIR/train_bench.sh" --no-build || { log "the training benchmark failed (target/bench/training has its logs)"; TORCH_FAILED=1; }; fi
 if ((TORCH_FAILED)); then
   log "some TorchScript or gRPC measurements failed; the report says why (logs in $WORK)"
   exit 1

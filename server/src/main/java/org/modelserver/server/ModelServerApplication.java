@@ -1,14 +1,22 @@
 package org.modelserver.server;
 
+import java.util.Arrays;
+import org.modelserver.server.finetune.FineTuneCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
-/** Starts the model server: the runtime wired by Spring behind the REST adapter. */
+/**
+ * Starts the model server: the runtime wired by Spring behind the REST adapter; or, with {@code
+ * finetune} as the first argument, runs one fine-tuning job as a batch process and exits.
+ */
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class ModelServerApplication {
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals(FineTuneCommand.NAME)) {
+      System.exit(FineTuneCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+    }
     SpringApplication.run(ModelServerApplication.class, args);
   }
 }

@@ -158,6 +158,8 @@ public final class ModelManager implements AutoCloseable {
         Fingerprints folder = Fingerprints.of(source);
         if (poller.changed(folder)) {
           log.info("Repository poll: model {} changed; reloading what changed", source.name());
+          // A batch job records a version it did not promote before its folder appears.
+          decisions.reread(source.name());
           reload(folder, Optional.empty(), currentPin(source.name()));
         }
       }

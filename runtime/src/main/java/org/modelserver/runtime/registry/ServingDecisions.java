@@ -72,6 +72,14 @@ final class ServingDecisions {
   }
 
   /**
+   * Forgets what was read of the model's decisions, so the next {@link #of} reads the file again:
+   * another process sharing the repository (a batch fine-tuning job) may have written it.
+   */
+  void reread(String model) {
+    cache.remove(model);
+  }
+
+  /**
    * Records the model's decisions on disk, then in memory.
    *
    * @return false when the file could not be written: the decision then holds until the server

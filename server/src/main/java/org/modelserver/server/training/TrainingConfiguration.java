@@ -2,10 +2,7 @@ package org.modelserver.server.training;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.MultipartConfigElement;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
-import java.util.NavigableMap;
 import org.modelserver.runtime.config.Platforms;
 import org.modelserver.runtime.device.DeviceInventory;
 import org.modelserver.runtime.engine.Engines;
@@ -73,22 +70,7 @@ public class TrainingConfiguration {
                 options.maxQueuedJobs(),
                 STOP_TIMEOUT_SECONDS),
             tuner,
-            new VersionPublisher() {
-              @Override
-              public long publish(String model, Map<String, Path> files, boolean promote) {
-                return manager.publish(model, files, promote);
-              }
-
-              @Override
-              public NavigableMap<Long, Path> versionFolders(String model) {
-                return manager.versionFolders(model);
-              }
-
-              @Override
-              public boolean isHeld(String model, long version) {
-                return manager.isHeld(model, version);
-              }
-            },
+            VersionPublisher.into(manager),
             Clock.systemUTC());
     jobs.start();
     return jobs;

@@ -52,6 +52,8 @@ class TrainingController {
       @PathVariable String model,
       @PathVariable(required = false) String version,
       HttpServletRequest request) {
+    // A serve-only replica says so before it judges the model or reads the body.
+    jobs.requireEnabled();
     JobPlanner.BaseVersion base = planner.base(model, Versions.parse(version));
     TrainingRequests.FineTuneBody body = requests.read(request);
     JobPlan plan = planner.plan(base, body.settings(), body.upload());

@@ -8,7 +8,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * --max-training-jobs=1}, {@code --max-queued-training-jobs=16}, {@code --training-dir=DIR} and
  * {@code --training-data-dir=DIR} (or {@code MAX_TRAINING_JOBS}, ...).
  *
- * @param maxJobs fine-tuning jobs that run at once
+ * @param maxJobs fine-tuning jobs that run at once; 0: this replica only serves, and the training
+ *     endpoints answer 409
  * @param maxQueuedJobs jobs that may wait for a free slot; more get 503
  * @param dir job records and running jobs' files; blank: {@code <model-repository>/.training}
  * @param dataDir the folder {@code dataset.path} is resolved in
@@ -16,8 +17,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("modelserver.training")
 public record TrainingOptions(int maxJobs, int maxQueuedJobs, String dir, Path dataDir) {
   public TrainingOptions {
-    if (maxJobs < 1) {
-      throw new IllegalArgumentException("max-training-jobs must be 1 or more, got " + maxJobs);
+    if (maxJobs < 0) {
+      throw new IllegalArgumentException(
+          "max-training-jobs must be 0 (serve only) or more, got " + maxJobs);
     }
     if (maxQueuedJobs < 0) {
       throw new IllegalArgumentException(

@@ -20,7 +20,7 @@ import org.modelserver.server.HttpTestClient;
  * it again on the same repository. Optionally armed with a crash point (see {@code CrashPoints}):
  * the server stops there, and {@link #awaitCrashPoint} returns once it has.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final Path signal;
@@ -43,12 +43,34 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess start(Path repo, Path scratch, String crashPoint, String... options)
       throws IOException, InterruptedException {
+    List<String> all = new ArrayList<>(List.of("--model-control-mode=explicit", "--load-model=*"));
+    all.addAll(List.of(options));
+    return launch(repo, scratch, crashPoint, all);
+  }
+
+  /**
+   * Starts the server on {@code repo} in poll mode, rescanning every {@code pollSeconds}, and waits
+   * until it answers.
+   */
+  public static ServerProcess startPolling(
+      Path repo, Path scratch, int pollSeconds, String... options)
+      throws IOException, InterruptedException {
+    List<String> all =
+        new ArrayList<>(
+            List.of("--model-control-mode=poll", "--repository-poll-secs=" + pollSeconds));
+    all.addAll(List.of(options));
+    return launch(repo, scratch, null, all);
+  }
+
+  private static ServerProcess launch(
+      Path repo, Path scratch, String crashPoint, List<String> options)
+      throws IOException, InterruptedException {
     int port = freePort();
     int managementPort = freePort();
     Path log = Files.createTempFile(scratch, "server-", ".log");
     Path signal = scratch.resolve("crash-point-" + System.nanoTime());
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(java());
     command.add("-Xmx1g");
     if (crashPoint != null) {
       command.add("-Dmodelserver.crash-point=" + crashPoint);
@@ -62,21 +84,27 @@ final class ServerProcess implements AutoCloseable {
     command.add("--grpc-address=127.0.0.1");
     command.add("--management-port=" + managementPort);
     command.add("--grpc-management-port=-1");
-    command.add("--model-control-mode=explicit");
-    command.add("--load-model=*");
-    command.addAll(List.of(options));
-    // The class path goes in the environment: ONNX Runtime cannot take a long command line. Under
-    // Surefire, java.class.path is only its booter jar; the test class path is this property.
+    command.addAll(options);
     ProcessBuilder builder = new ProcessBuilder(command);
-    builder
-        .environment()
-        .put(
-            "CLASSPATH",
-            System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    builder.environment().put("CLASSPATH", testClassPath());
     Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
     ServerProcess server = new ServerProcess(process, log, signal, port, managementPort);
     server.awaitLive();
     return server;
+  }
+
+  /** The java binary of this JVM, for child JVMs of the tests. */
+  public static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /**
+   * The class path of a child JVM, to pass in its environment as {@code CLASSPATH}: ONNX Runtime
+   * cannot take a long command line. Under Surefire, java.class.path is only its booter jar; the
+   * test class path is this property.
+   */
+  public static String testClassPath() {
+    return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
   }
 
   private static int freePort() throws IOException {
@@ -86,7 +114,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** A client of this server: management through its loopback management listener. */
-  HttpTestClient http() {
+  public HttpTestClient http() {
     return new HttpTestClient(port, managementPort);
   }
 
@@ -135,7 +163,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** What the server printed, for failure messages (the last 20,000 characters). */
-  String output() {
+  public String output() {
     try {
       String text = Files.readString(log, StandardCharsets.UTF_8);
       return text.length() > 20_000 ? text.substring(text.length() - 20_000) : text;

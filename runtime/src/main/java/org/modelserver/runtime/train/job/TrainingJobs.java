@@ -41,17 +41,24 @@ public final class TrainingJobs implements AutoCloseable {
   private static final Pattern ID = Pattern.compile("[0-9a-f]{24}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /** Why every call about jobs is refused when {@code maxRunningJobs} is 0. */
+  public static final String DISABLED =
+      "fine-tuning is disabled on this replica (--max-training-jobs=0): it only serves; run the"
+          + " job as a batch job (java -jar model-server.jar finetune ...) or on a server started"
+          + " with --max-training-jobs of 1 or more";
+
   /**
    * @param trainingDir job records and each running job's private files
-   * @param maxRunningJobs jobs that run at once, 1 or more
+   * @param maxRunningJobs jobs that run at once; 0: this server only serves, and every call about
+   *     jobs is refused (CONFLICT) without touching the training folder
    * @param maxQueuedJobs jobs that may wait for a free slot; more are refused (503)
    * @param stopTimeoutSeconds how long closing waits for running jobs to stop
    */
   public record Options(
       Path trainingDir, int maxRunningJobs, int maxQueuedJobs, long stopTimeoutSeconds) {
     public Options {
-      if (maxRunningJobs < 1) {
-        throw new IllegalArgumentException("max-training-jobs must be 1 or more");
+      if (maxRunningJobs < 0) {
+        throw new IllegalArgumentException("max-training-jobs must be 0 or more");
       }
       if (maxQueuedJobs < 0) {
         throw new IllegalArgumentException("max-queued-training-jobs must be 0 or more");
@@ -84,8 +91,9 @@ public final class TrainingJobs implements AutoCloseable {
     this.clock = clock;
     this.executor =
         new ThreadPoolExecutor(
-            options.maxRunningJobs(),
-            options.maxRunningJobs(),
+            // A disabled trainer never executes anything; the pool starts no thread until then.
+            Math.max(1, options.maxRunningJobs()),
+            Math.max(1, options.maxRunningJobs()),
             0,
             TimeUnit.MILLISECONDS,
             options.maxQueuedJobs() == 0
@@ -122,6 +130,12 @@ public final class TrainingJobs implements AutoCloseable {
    * ({@code interrupted}); their unfinished files are deleted.
    */
   public void start() {
+    if (isDisabled()) {
+      // A serve-only replica leaves the training folder, which another server may own, alone.
+      notOpen = DISABLED;
+      log.info("Fine-tuning is disabled on this server (max-training-jobs=0)");
+      return;
+    }
     List<JobRecord> records;
     try {
       records = store.open();
@@ -192,14 +206,29 @@ public final class TrainingJobs implements AutoCloseable {
     log.info("Deleted the records of {} old training jobs", oldestFirst.size() - KEPT_RECORDS);
   }
 
+  private boolean isDisabled() {
+    return options.maxRunningJobs() == 0;
+  }
+
+  /**
+   * @throws ServingException CONFLICT naming {@code --max-training-jobs=0} when this server only
+   *     serves
+   */
+  public void requireEnabled() {
+    if (isDisabled()) {
+      throw ServingException.conflict(DISABLED);
+    }
+  }
+
   /**
    * Queues a checked job.
    *
    * @return the job as queued
    * @throws ServingException CAPACITY_EXCEEDED when the queue is full, UNAVAILABLE when the server
-   *     is stopping
+   *     is stopping, CONFLICT when training is disabled
    */
   public JobRecord submit(JobPlan plan) {
+    requireEnabled();
     if (!open) {
       throw ServingException.unavailable(notOpen);
     }
@@ -305,6 +334,7 @@ public final class TrainingJobs implements AutoCloseable {
 
   /** Every job this server knows, newest first. */
   public List<JobRecord> list() {
+    requireEnabled();
     List<JobRecord> all = new ArrayList<>(past.values());
     live.values().forEach(job -> all.add(job.snapshot()));
     all.sort(
@@ -318,6 +348,7 @@ public final class TrainingJobs implements AutoCloseable {
    * @throws ServingException NOT_FOUND for an unknown id
    */
   public JobRecord get(String id) {
+    requireEnabled();
     TrainingJob job = live.get(checkId(id));
     if (job != null) {
       return job.snapshot();
@@ -333,6 +364,7 @@ public final class TrainingJobs implements AutoCloseable {
    *     is publishing its version
    */
   public JobRecord cancel(String id) {
+    requireEnabled();
     TrainingJob job = live.get(checkId(id));
     if (job == null) {
       JobRecord finished = Optional.ofNullable(past.get(id)).orElseThrow(() -> unknown(id));
@@ -356,6 +388,7 @@ public final class TrainingJobs implements AutoCloseable {
    * @throws ServingException NOT_FOUND for an unknown id
    */
   public JobSubscription subscribe(String id, JobListener listener) {
+    requireEnabled();
     TrainingJob job = live.get(checkId(id));
     if (job != null) {
       return job.subscribe(listener);

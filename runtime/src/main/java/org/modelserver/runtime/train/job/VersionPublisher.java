@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import org.modelserver.runtime.registry.ModelManager;
 
 /**
  * Turns a finished job's files into a new version of its model; the model manager's {@code publish}
@@ -32,5 +33,25 @@ public interface VersionPublisher {
   /** Whether a published version is held (not promoted): never the default until pinned. */
   default boolean isHeld(String model, long version) {
     return false;
+  }
+
+  /** Publishes through the model manager's hot-swap path, as the server and the batch job do. */
+  static VersionPublisher into(ModelManager manager) {
+    return new VersionPublisher() {
+      @Override
+      public long publish(String model, Map<String, Path> files, boolean promote) {
+        return manager.publish(model, files, promote);
+      }
+
+      @Override
+      public NavigableMap<Long, Path> versionFolders(String model) {
+        return manager.versionFolders(model);
+      }
+
+      @Override
+      public boolean isHeld(String model, long version) {
+        return manager.isHeld(model, version);
+      }
+    };
   }
 }

@@ -2,6 +2,9 @@ package org.modelserver.server.finetune;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -43,6 +46,9 @@ record FineTuneArgs(
         --torch-cache-dir=DIR    where libtorch is unpacked (default: ~/.djl.ai)
         --help                   this text
 
+      As in the server, MODEL_REPOSITORY, TRAINING_DATA_DIR, TORCH_CACHE_DIR, TORCH_THREADS and
+      TORCH_INTEROP_THREADS stand in for the flags of the same name.
+
       Exit codes: 0 published; 1 the job failed while training or publishing; 2 a bad command
       line, spec, model or dataset (nothing ran); 130/143 stopped by SIGINT/SIGTERM (nothing
       published). Progress goes to stdout, the reason of a failure to stderr.
@@ -54,6 +60,15 @@ record FineTuneArgs(
           "model",
           "spec",
           "base-version",
+          "training-data-dir",
+          "torch-cache-dir",
+          "torch-threads",
+          "torch-interop-threads");
+
+  /** The flags that, as in the server, may come from an environment variable instead. */
+  private static final List<String> ENVIRONMENT =
+      List.of(
+          "model-repository",
           "training-data-dir",
           "torch-cache-dir",
           "torch-threads",
@@ -72,8 +87,16 @@ record FineTuneArgs(
    * @return empty when {@code --help} was asked for
    * @throws UsageException naming the bad or missing flag
    */
-  static Optional<FineTuneArgs> parse(String... args) {
+  static Optional<FineTuneArgs> parse(Map<String, String> environment, String... args) {
     Map<String, String> values = new HashMap<>();
+    // As the server: a flag, else its environment variable (MODEL_REPOSITORY, TORCH_CACHE_DIR...).
+    for (String name : ENVIRONMENT) {
+      String value = environment.get(name.toUpperCase(Locale.ROOT).replace('-', '_'));
+      if (value != null && !value.isBlank()) {
+        values.put(name, value);
+      }
+    }
+    Set<String> given = new HashSet<>();
     for (String arg : args) {
       if (arg.equals("--help") || arg.equals("-h")) {
         return Optional.empty();
@@ -86,9 +109,10 @@ record FineTuneArgs(
       if (!FLAGS.contains(name)) {
         throw new UsageException("unknown flag --" + name);
       }
-      if (values.put(name, arg.substring(equals + 1)) != null) {
+      if (!given.add(name)) {
         throw new UsageException("--" + name + " is given twice");
       }
+      values.put(name, arg.substring(equals + 1));
     }
     return Optional.of(
         new FineTuneArgs(

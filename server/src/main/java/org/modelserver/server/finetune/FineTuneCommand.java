@@ -75,7 +75,7 @@ public final class FineTuneCommand {
 
   int execute(String... args) {
     try {
-      Optional<FineTuneArgs> parsed = FineTuneArgs.parse(args);
+      Optional<FineTuneArgs> parsed = FineTuneArgs.parse(System.getenv(), args);
       if (parsed.isEmpty()) {
         out.print(FineTuneArgs.USAGE);
         return PUBLISHED;

@@ -2,6 +2,8 @@ package org.modelserver.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,6 +52,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class TrainingBenchmark {
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private TrainingBenchmark() {}
 
@@ -120,7 +123,14 @@ public final class TrainingBenchmark {
       long seed,
       int threads,
       Path dataDir,
-      Path torchCache) {}
+      Path torchCache,
+      String loss) {
+
+    /** The loss to train {@code workload} with: its own unless --loss overrides it. */
+    String lossOf(Workload workload) {
+      return loss == null ? workload.loss : loss;
+    }
+  }
 
   public static void main(String[] args) {
     BenchMain.run(
@@ -138,10 +148,11 @@ public final class TrainingBenchmark {
   private static String usage() {
     return "usage: TrainingBenchmark [--model-repo DIR] [--models a,b] [--samples N]"
         + " [--batches 32,256] [--epochs N] [--warmup-seconds S] [--runs N] [--lr X] [--seed N]"
-        + " [--threads N] [--data-dir DIR] [--torch-cache DIR]\n"
+        + " [--threads N] [--data-dir DIR] [--torch-cache DIR] [--loss NAME]\n"
         + "  --models: binary_classifier_torch, classifier_torch (default both)\n"
         + "  --threads: libtorch's intra-op threads, process-wide (0 = libtorch's default)\n"
-        + "  --data-dir: where the synthetic CSV datasets and tuned models are written";
+        + "  --data-dir: where the synthetic CSV datasets and tuned models are written\n"
+        + "  --loss: train every model with this loss instead of its own (to time a loss)";
   }
 
   private static Options parse(String[] args) {
@@ -157,6 +168,7 @@ public final class TrainingBenchmark {
     int threads = 1;
     Path dataDir = Path.of("target/bench/training");
     Path torchCache = Path.of(System.getProperty("user.home"), ".djl.ai");
+    String loss = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
@@ -183,6 +195,7 @@ public final class TrainingBenchmark {
           case "--threads" -> threads = Integer.parseInt(value);
           case "--data-dir" -> dataDir = Path.of(value);
           case "--torch-cache" -> torchCache = Path.of(value);
+          case "--loss" -> loss = value;
           default -> throw new IllegalArgumentException("unknown option " + arg);
         }
       } catch (NumberFormatException e) {
@@ -213,7 +226,8 @@ public final class TrainingBenchmark {
         seed,
         threads,
         dataDir,
-        torchCache);
+        torchCache,
+        loss);
   }
 
   private static void run(Options options) {
@@ -255,7 +269,7 @@ public final class TrainingBenchmark {
         "INFO side=java model=%s file=%s loss=%s data=%s samples=%d%n",
         workload.model,
         modelFile,
-        workload.loss,
+        options.lossOf(workload),
         csv,
         options.samples());
     TrainingData data = null;
@@ -277,16 +291,24 @@ public final class TrainingBenchmark {
       double loss = Double.NaN;
       for (int r = 0; r < options.runs(); r++) {
         long started = System.nanoTime();
+        long cpuStarted = THREADS.getCurrentThreadCpuTime();
         FineTuneResult result =
             tuner.run(modelFile, config, spec, data, output, TrainingListener.NONE, () -> false);
         double seconds = (System.nanoTime() - started) / 1e9;
+        // The training thread's CPU time (libtorch runs its ops on it with 1 intra-op thread):
+        // less disturbed by other processes than the wall-clock rates.
+        double cpuMicrosPerStep =
+            (THREADS.getCurrentThreadCpuTime() - cpuStarted)
+                / 1e3
+                / (options.epochs() * Math.ceil((double) result.samplesTrained() / options.epochs() / batch));
         loop[r] = result.samplesPerSecond();
         wall[r] = result.samplesTrained() / seconds;
         loss = result.finalTrainLoss();
         System.out.printf(
             Locale.ROOT,
             "RUN side=java model=%s batch=%d run=%d epochs=%d samples=%d"
-                + " loop_samples_per_s=%.1f wall_samples_per_s=%.1f final_loss=%.6f%n",
+                + " loop_samples_per_s=%.1f wall_samples_per_s=%.1f cpu_us_per_step=%.1f"
+                + " final_loss=%.6f%n",
             workload.model,
             batch,
             r + 1,
@@ -294,6 +316,7 @@ public final class TrainingBenchmark {
             result.samplesTrained(),
             loop[r],
             wall[r],
+            cpuMicrosPerStep,
             loss);
       }
       System.out.printf(
@@ -318,7 +341,7 @@ public final class TrainingBenchmark {
       Workload workload, ModelConfig config, Options options, int batch, int epochs) {
     ObjectNode body = JSON.createObjectNode();
     body.putObject("dataset").put("format", "csv").put("path", workload.model + ".csv");
-    body.put("loss", workload.loss);
+    body.put("loss", options.lossOf(workload));
     body.putObject("optimizer").put("type", "sgd").put("lr", options.learningRate());
     body.put("epochs", epochs);
     body.put("batch_size", batch);

@@ -1,60 +1,59 @@
 package org.modelserver.runtime.train.torch;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.loss.Loss;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import org.modelserver.runtime.train.spec.LossFunction;
 
-/** A {@link LossFunction} as the {@link Loss} a DJL trainer is configured with. */
-public final class DjlLoss extends Loss {
-  /** The smallest normal float: its log (-87.3) and the log's gradient (1/x) stay finite. */
-  private static final float SMALLEST_NORMAL = Float.MIN_NORMAL;
+/**
+ * A {@link LossFunction} as the {@link Loss} a DJL trainer is configured with: PyTorch's own loss
+ * function, loaded as a TorchScript module (exported by {@code runtime/scripts/export_losses.py})
+ * and called with gradients.
+ *
+ * <p>One module call is one fused operator and one autograd node, so the loss costs a few calls
+ * into libtorch per step whatever its formula; composed from elementwise NDArray ops, bce with
+ * PyTorch's clamp of the log terms at -100 took 14 calls, each with its own autograd node. The
+ * values and gradients are PyTorch's by construction.
+ */
+public final class DjlLoss extends Loss implements AutoCloseable {
+  private final PtSymbolBlock module;
 
-  private final LossFunction function;
-
-  DjlLoss(LossFunction function) {
+  /** Loads the loss's module into {@code manager}; closing either deletes it. */
+  public DjlLoss(LossFunction function, PtNDManager manager) {
     super(function.configName());
-    this.function = function;
+    String resource = "losses/" + function.configName() + ".pt";
+    try (InputStream in = DjlLoss.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("the runtime jar lacks " + resource);
+      }
+      module = JniUtils.loadModule(manager, in, true, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + resource, e);
+    }
   }
 
   @Override
   public NDArray evaluate(NDList labels, NDList predictions) {
-    return compute(function, predictions.singletonOrThrow(), labels.singletonOrThrow());
-  }
-
-  /** The mean loss of a batch, a scalar that gradients can flow back through. */
-  public static NDArray compute(LossFunction function, NDArray prediction, NDArray target) {
-    return switch (function) {
-      case MSE -> prediction.sub(target).square().mean();
-      case L1 -> prediction.sub(target).abs().mean();
-      case BCE -> {
-        // Targets are 0 or 1 (checked when a dataset is read), so one of PyTorch's two terms is
-        // 0 for each element and the loss is the clamped log of the probability the model gave
-        // the element's own class: q = p where t = 1, 1 - p where t = 0, computed as
-        // p·(2t - 1) + (1 - t), the same floats as PyTorch's p and 1 - p. That is 14 native calls
-        // (and a smaller backward graph) instead of 21 for the two-term form: the trainer's
-        // per-step overhead is in the number of calls into libtorch.
-        NDArray sign = target.mul(2).sub(1);
-        NDArray rest = target.neg().add(1);
-        yield clampedLog(prediction.mul(sign).add(rest)).mean().neg();
-      }
-      case BCE_WITH_LOGITS -> {
-        NDArray softplus = prediction.abs().neg().exp().add(1).log();
-        yield prediction.maximum(0).sub(prediction.mul(target)).add(softplus).mean();
-      }
-      case CROSS_ENTROPY -> prediction.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
-    };
+    return compute(predictions.singletonOrThrow(), labels.singletonOrThrow());
   }
 
   /**
-   * log(x) clamped at -100 as PyTorch's BCELoss does, without a NaN gradient at x = 0: there the
-   * constant -100 is selected, and the log branch sees x raised to the smallest normal float.
-   * Subnormal x (below 1.2e-38) gets log(1.2e-38) instead of log(x), the only difference.
+   * The mean loss of a batch, a scalar in {@code prediction}'s manager that gradients flow back
+   * through when gradients are being collected.
    */
-  private static NDArray clampedLog(NDArray x) {
-    NDArray safeLog = x.maximum(SMALLEST_NORMAL).log();
-    NDArray floor = x.zerosLike().sub(100);
-    return NDArrays.where(x.gt(0), safeLog, floor);
+  public NDArray compute(NDArray prediction, NDArray target) {
+    return IValueUtils.forward(module, new NDList(prediction, target), true).singletonOrThrow();
+  }
+
+  @Override
+  public void close() {
+    module.close();
   }
 }

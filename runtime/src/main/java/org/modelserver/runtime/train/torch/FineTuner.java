@@ -9,10 +9,12 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
+import ai.djl.training.optimizer.Optimizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,7 +128,7 @@ public final class FineTuner {
       this.layout = layout;
       this.listener = listener;
       this.cancelled = cancelled;
-      this.batches = new Batches(data);
+      this.batches = new Batches(data, spec.batchSize());
     }
 
     /** The job's device: the planner has turned {@code auto} into {@code cpu} or {@code cuda:N}. */
@@ -138,15 +140,18 @@ public final class FineTuner {
     FineTuneResult execute(Path baseModelFile, Path outputModelFile) {
       ai.djl.engine.Engine djl = ai.djl.engine.Engine.getEngine("PyTorch");
       djl.setRandomSeed(Long.hashCode(spec.seed()));
-      try (Model model = load(baseModelFile)) {
+      try (Model model = load(baseModelFile);
+          DjlLoss loss = new DjlLoss(spec.loss(), (PtNDManager) model.getNDManager())) {
+        Optimizer optimizer = DjlOptimizers.of(spec.optimizer());
         DefaultTrainingConfig settings =
-            new DefaultTrainingConfig(new DjlLoss(spec.loss()))
-                .optOptimizer(DjlOptimizers.of(spec.optimizer()))
+            new DefaultTrainingConfig(loss)
+                .optOptimizer(optimizer)
                 .optDevices(new Device[] {device()});
         try (Trainer trainer = model.newTrainer(settings)) {
           // newTrainer turns gradients on for every parameter: freeze after it.
           Parameters parameters = freeze(model.getBlock());
-          return train(trainer, parameters, outputModelFile);
+          ParameterUpdates updates = new ParameterUpdates(model.getBlock(), optimizer);
+          return train(trainer, updates, parameters, outputModelFile);
         }
       } catch (EngineException e) {
         throw ServingException.invalidArgument(
@@ -198,7 +203,8 @@ public final class FineTuner {
       return new Parameters(trained, frozen);
     }
 
-    private FineTuneResult train(Trainer trainer, Parameters parameters, Path outputModelFile) {
+    private FineTuneResult train(
+        Trainer trainer, ParameterUpdates updates, Parameters parameters, Path outputModelFile) {
       TrainingData.Split split = data.split(spec.seed(), spec.validationSplit());
       int[] order = split.train();
       int[] validation = split.validation();
@@ -216,13 +222,17 @@ public final class FineTuner {
         }
         double lossSum = 0;
         int step = 0;
-        for (int from = 0; from < order.length; from += spec.batchSize()) {
-          step++;
-          checkCancelled("at epoch " + epoch + " step " + step);
-          int to = Math.min(order.length, from + spec.batchSize());
-          float loss = step(trainer, order, from, to, epoch, step);
-          lossSum += (double) loss * (to - from);
-          listener.onStep(epoch, step, loss);
+        // One gradient scope per epoch rather than per step: each opening and closing is two or
+        // three calls into libtorch. Validation runs outside it, without gradients.
+        try (GradientCollector collector = trainer.newGradientCollector()) {
+          for (int from = 0; from < order.length; from += spec.batchSize()) {
+            step++;
+            checkCancelled("at epoch " + epoch + " step " + step);
+            int to = Math.min(order.length, from + spec.batchSize());
+            float loss = step(trainer, collector, updates, order, from, to, epoch, step);
+            lossSum += (double) loss * (to - from);
+            listener.onStep(epoch, step, loss);
+          }
         }
         samplesTrained += order.length;
         double validationLoss = validationLoss(trainer, validation);
@@ -275,29 +285,28 @@ public final class FineTuner {
     }
 
     /** One optimizer step on samples {@code order[from..to)}; returns the batch's loss. */
-    private float step(Trainer trainer, int[] order, int from, int to, int epoch, int step) {
+    private float step(
+        Trainer trainer,
+        GradientCollector collector,
+        ParameterUpdates updates,
+        int[] order,
+        int from,
+        int to,
+        int epoch,
+        int step) {
       try (NDManager scope = trainer.getManager().newSubManager()) {
         NDList inputs = batches.inputs(scope, order, from, to);
         NDArray target = batches.target(scope, order, from, to);
-        float value;
-        try (GradientCollector collector = trainer.newGradientCollector()) {
-          NDArray prediction = trained(trainer.forward(inputs), to - from);
-          NDArray loss = trainer.getLoss().evaluate(new NDList(target), new NDList(prediction));
-          value = loss.getFloat();
-          if (!Float.isFinite(value)) {
-            throw ServingException.invalidArgument(
-                "loss became " + value + " at epoch " + epoch + " step " + step + advice());
-          }
-          collector.backward(loss);
+        NDArray prediction = trained(trainer.forward(inputs), to - from);
+        NDArray loss = trainer.getLoss().evaluate(new NDList(target), new NDList(prediction));
+        // getFloat() would index the scalar first: one more tensor and call into libtorch.
+        float value = loss.toFloatArray()[0];
+        if (!Float.isFinite(value)) {
+          throw ServingException.invalidArgument(
+              "loss became " + value + " at epoch " + epoch + " step " + step + advice());
         }
-        try {
-          trainer.step();
-        } catch (IllegalStateException e) {
-          // DJL refuses a first step whose gradients are all zero; there is nothing to apply.
-          if (!String.valueOf(e.getMessage()).startsWith("Gradient values are all zeros")) {
-            throw e;
-          }
-        }
+        collector.backward(loss);
+        updates.step();
         return value;
       }
     }
@@ -315,7 +324,7 @@ public final class FineTuner {
               trained(trainer.evaluate(batches.inputs(scope, validation, from, to)), to - from);
           NDArray target = batches.target(scope, validation, from, to);
           NDArray loss = trainer.getLoss().evaluate(new NDList(target), new NDList(prediction));
-          sum += (double) loss.getFloat() * (to - from);
+          sum += (double) loss.toFloatArray()[0] * (to - from);
         }
       }
       return sum / validation.length;

@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,11 +39,18 @@ class LossFunctionTest {
     return manager.create(values, new Shape(shape));
   }
 
+  /** The loss as the trainer computes it; the result outlives the loss's module. */
+  private static NDArray compute(LossFunction function, NDArray prediction, NDArray target) {
+    try (DjlLoss loss = new DjlLoss(function, (PtNDManager) manager)) {
+      return loss.compute(prediction, target);
+    }
+  }
+
   private static double loss(LossFunction function, NDArray prediction, NDArray target) {
     try (NDManager scope = manager.newSubManager()) {
       prediction.tempAttach(scope);
       target.tempAttach(scope);
-      return DjlLoss.compute(function, prediction, target).getFloat();
+      return compute(function, prediction, target).getFloat();
     }
   }
 
@@ -109,7 +117,7 @@ class LossFunctionTest {
       probabilities.setRequiresGradient(true);
       NDArray targets = scope.create(new float[] {1f, 0f, 1f}, new Shape(3, 1));
       try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-        collector.backward(DjlLoss.compute(LossFunction.BCE, probabilities, targets));
+        collector.backward(compute(LossFunction.BCE, probabilities, targets));
       }
       float[] gradient = probabilities.getGradient().toFloatArray();
       assertThat(gradient[0]).isCloseTo(-0.37037f, within(1e-4f));
@@ -126,7 +134,7 @@ class LossFunctionTest {
       NDArray targets = scope.create(new float[] {1f, 0f, 1f}, new Shape(3, 1));
       float[] gradient;
       try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-        NDArray loss = DjlLoss.compute(LossFunction.BCE, probabilities, targets);
+        NDArray loss = compute(LossFunction.BCE, probabilities, targets);
         assertThat(loss.getFloat()).isCloseTo((100 + 100 + (float) Math.log(2)) / 3, within(1e-4f));
         collector.backward(loss);
       }
@@ -134,6 +142,11 @@ class LossFunctionTest {
       for (float g : gradient) {
         assertThat(g).isFinite();
       }
+      // PyTorch's p.grad for the same tensors: (p - t) / max(p (1 - p), 1e-12) / 3, that is
+      // [[-3.3333e+11], [3.3333e+11], [-0.6667]]
+      assertThat(gradient[0]).isCloseTo(-3.3333e11f, within(1e7f));
+      assertThat(gradient[1]).isCloseTo(3.3333e11f, within(1e7f));
+      assertThat(gradient[2]).isCloseTo(-0.6667f, within(1e-4f));
     }
   }
 

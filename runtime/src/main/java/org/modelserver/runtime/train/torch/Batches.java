@@ -20,8 +20,8 @@ import org.modelserver.runtime.train.spec.SampleLayout;
  * <p>Each column has one native buffer for the whole run, sized for a full batch. On the CPU
  * libtorch wraps such a buffer without copying it, so a batch's tensors must be closed before the
  * next batch is written: the trainer closes them with each step's scope. A new buffer per batch
- * would cost a native allocation and its zeroing at every step, and page faults as the freed
- * memory is trimmed and touched again.
+ * would cost a native allocation and its zeroing at every step, and page faults as the freed memory
+ * is trimmed and touched again.
  */
 final class Batches {
   private final TrainingData data;
@@ -102,9 +102,7 @@ final class Batches {
     }
     targetBuffer.limit(rows * width * Float.BYTES);
     return manager.create(
-        targetBuffer,
-        batchShape(rows, layout.outputDims()),
-        ai.djl.ndarray.types.DataType.FLOAT32);
+        targetBuffer, batchShape(rows, layout.outputDims()), ai.djl.ndarray.types.DataType.FLOAT32);
   }
 
   static Shape batchShape(int rows, long[] dims) {

@@ -5,11 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.loss.Loss;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import org.modelserver.runtime.train.spec.LossFunction;
 
 /**
@@ -28,15 +24,7 @@ public final class DjlLoss extends Loss implements AutoCloseable {
   /** Loads the loss's module into {@code manager}; closing either deletes it. */
   public DjlLoss(LossFunction function, PtNDManager manager) {
     super(function.configName());
-    String resource = "losses/" + function.configName() + ".pt";
-    try (InputStream in = DjlLoss.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException("the runtime jar lacks " + resource);
-      }
-      module = JniUtils.loadModule(manager, in, true, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + resource, e);
-    }
+    module = ScriptModules.load("losses/" + function.configName() + ".pt", manager);
   }
 
   @Override

@@ -9,8 +9,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
@@ -116,6 +119,7 @@ public final class FineTuner {
     private final TrainingListener listener;
     private final BooleanSupplier cancelled;
     private final Batches batches;
+    private NDArray seed; // d loss / d loss, for every backward pass
 
     Run(
         TrainingSpec spec,
@@ -209,6 +213,7 @@ public final class FineTuner {
       int[] order = split.train();
       int[] validation = split.validation();
       double baseValidationLoss = validationLoss(trainer, validation);
+      seed = trainer.getManager().ones(new ai.djl.ndarray.types.Shape());
       Random shuffling = new Random(spec.seed());
       List<EpochMetrics> epochs = new ArrayList<>();
       long started = System.nanoTime();
@@ -305,10 +310,20 @@ public final class FineTuner {
           throw ServingException.invalidArgument(
               "loss became " + value + " at epoch " + epoch + " step " + step + advice());
         }
-        collector.backward(loss);
+        backward(collector, loss);
         updates.step();
         return value;
       }
+    }
+
+    /**
+     * What {@code collector.backward(loss)} does, with the seed gradient (a scalar one: every loss
+     * is a mean) made once per run rather than at every step. The open collector is what records
+     * the graph being run back.
+     */
+    private void backward(GradientCollector collector, NDArray loss) {
+      Objects.requireNonNull(collector);
+      JniUtils.backward((PtNDArray) loss, (PtNDArray) seed, false, false);
     }
 
     /** Mean loss over the validation samples, in eval mode and without gradients; NaN if none. */

@@ -40,6 +40,20 @@ public final class InferRequestReader {
           .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
 
+  private final boolean numericSpans;
+
+  public InferRequestReader() {
+    this(true);
+  }
+
+  /**
+   * @param numericSpans whether large numeric data arrays are decoded from the bytes ({@link
+   *     NumericSpans}); false only to compare with Jackson's token path in tests
+   */
+  InferRequestReader(boolean numericSpans) {
+    this.numericSpans = numericSpans;
+  }
+
   /** Reads a JSON-only request body. */
   public InferenceRequest read(String model, Optional<Long> version, byte[] body) {
     return read(model, version, body, -1, InputPlan.NONE).request();
@@ -72,9 +86,11 @@ public final class InferRequestReader {
         headerLength < 0
             ? null
             : ByteBuffer.wrap(body, jsonLength, body.length - jsonLength).slice();
-    try (JsonParser parser = mapper.createParser(body, 0, jsonLength)) {
+    // Large numeric data arrays are decoded from the bytes; Jackson parses the rest (NumericSpans).
+    NumericSpans spans = numericSpans ? NumericSpans.find(body, jsonLength) : NumericSpans.none();
+    try (JsonParser parser = mapper.createParser(spans.text(body), 0, jsonLength)) {
       RestInferRequest request =
-          readRequest(parser, model, version, new Decoding(jsonLength, plan), binary);
+          readRequest(parser, model, version, new Decoding(jsonLength, plan, spans), binary);
       if (binary != null && binary.hasRemaining()) {
         throw ServingException.invalidArgument(
             "the request holds "
@@ -139,7 +155,7 @@ public final class InferRequestReader {
    * @param maxElements an upper bound on the elements a JSON {@code data} can hold (its length)
    * @param plan checks and reserves each input before its tensor is allocated
    */
-  private record Decoding(long maxElements, InputPlan plan) {
+  private record Decoding(long maxElements, InputPlan plan, NumericSpans spans) {
     /** Plans a JSON-decoded input: the buffer its elements will take, 0 if none can fit. */
     void planJson(String name, DataType type, long[] shape) {
       long count = Shape.elementCount(shape);
@@ -184,6 +200,7 @@ public final class InferRequestReader {
     long[] shape = null;
     Tensor streamed = null;
     JsonNode dataTree = null;
+    NumericSpans.Span dataSpan = null;
     boolean hasData = false;
     long binarySize = -1;
     while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
@@ -212,9 +229,21 @@ public final class InferRequestReader {
         }
         case "data" -> {
           hasData = true;
+          NumericSpans.Span span =
+              parser.currentToken() == JsonToken.START_ARRAY
+                  ? decoding.spans().at(parser.currentTokenLocation().getByteOffset())
+                  : null;
+          if (span != null) {
+            parser.skipChildren(); // blanked: Jackson sees []
+          }
           if (name != null && type != null && shape != null) {
             decoding.planJson(name, type, shape);
-            streamed = TensorJsonDecoder.decode(name, type, shape, parser, decoding.maxElements());
+            streamed =
+                span != null
+                    ? SpanDecoder.decode(name, type, shape, span, decoding.maxElements())
+                    : TensorJsonDecoder.decode(name, type, shape, parser, decoding.maxElements());
+          } else if (span != null) {
+            dataSpan = span;
           } else {
             dataTree = mapper.readTree(parser);
           }
@@ -243,10 +272,14 @@ public final class InferRequestReader {
     if (streamed == null) {
       decoding.planJson(name, type, shape);
     }
-    Tensor tensor =
-        streamed != null
-            ? streamed
-            : TensorJsonDecoder.decode(name, type, shape, dataTree, decoding.maxElements());
+    Tensor tensor;
+    if (streamed != null) {
+      tensor = streamed;
+    } else if (dataSpan != null) {
+      tensor = SpanDecoder.decode(name, type, shape, dataSpan, decoding.maxElements());
+    } else {
+      tensor = TensorJsonDecoder.decode(name, type, shape, dataTree, decoding.maxElements());
+    }
     return new NamedTensor(name, tensor);
   }
 

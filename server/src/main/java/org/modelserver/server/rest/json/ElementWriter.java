@@ -128,6 +128,23 @@ final class ElementWriter {
     }
   }
 
+  /**
+   * FP32 only: {@code n} finite floats, already narrowed, as {@code n} calls of {@link #decimal}
+   * with them would write (the first ones that fit the shape are stored, all are counted).
+   */
+  void floats(float[] values, int n) {
+    if (type != DataType.FP32) {
+      throw new IllegalStateException("floats() on a " + type + " input");
+    }
+    long room = Math.min(expected - count, buffer.remaining() / Float.BYTES);
+    int stored = (int) Math.max(0, Math.min(n, room));
+    if (stored > 0) {
+      buffer.asFloatBuffer().put(values, 0, stored);
+      buffer.position(buffer.position() + stored * Float.BYTES);
+    }
+    count += n;
+  }
+
   void bool(boolean value) {
     if (type != DataType.BOOL) {
       throw bad(type == DataType.BYTES ? "a string" : "a number");

@@ -4,9 +4,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import org.modelserver.runtime.tensor.DataType;
 import org.modelserver.runtime.tensor.Tensor;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.ObjectReadContext;
-import tools.jackson.core.json.JsonFactory;
 
 /**
  * Decodes a {@link NumericSpans.Span} (a {@code data} array of JSON numbers) straight from the
@@ -23,7 +20,6 @@ import tools.jackson.core.json.JsonFactory;
 final class SpanDecoder {
   private static final float[] FLOAT_POWERS = new float[11];
   private static final double[] DOUBLE_POWERS = new double[23];
-  private static final JsonFactory FALLBACK = new JsonFactory();
 
   static {
     FLOAT_POWERS[0] = 1f;
@@ -49,17 +45,20 @@ final class SpanDecoder {
             shape,
             maxElements,
             () -> new String(body, current[0], current[1] - current[0], StandardCharsets.US_ASCII));
-    boolean fp32 = writer.isFp32();
+    Floats floats = writer.isFp32() ? new Floats(writer) : null;
     int k = span.start();
     int end = span.end();
     while (k < end) {
       byte c = body[k];
       if (c == '-' || (c >= '0' && c <= '9')) {
         current[0] = k;
-        k = number(body, k, fp32, writer, current);
+        k = number(body, k, floats, writer, current);
       } else {
         k++; // brackets, commas and whitespace, checked by NumericSpans
       }
+    }
+    if (floats != null) {
+      floats.flush();
     }
     return writer.finish();
   }
@@ -69,7 +68,7 @@ final class SpanDecoder {
    * index after it; {@code current[1]} is set to that index before the writer sees the value.
    */
   private static int number(
-      byte[] body, int from, boolean fp32, ElementWriter writer, int[] current) {
+      byte[] body, int from, Floats floats, ElementWriter writer, int[] current) {
     int k = from;
     boolean negative = body[k] == '-';
     if (negative) {
@@ -121,6 +120,9 @@ final class SpanDecoder {
     int to = k;
     current[1] = to;
     if (integral) {
+      if (floats != null) {
+        floats.flush(); // the integer path writes one element at a time, in order
+      }
       if (digits <= 18) {
         writer.integer(negative ? -mantissa : mantissa);
         return to;
@@ -136,19 +138,23 @@ final class SpanDecoder {
       }
       return to;
     }
-    if (fp32) {
+    if (floats != null) {
       float value;
       if (digits <= 7 && exponent >= -10 && exponent <= 10) {
         value =
             exponent < 0
                 ? (float) mantissa / FLOAT_POWERS[-exponent]
                 : (float) mantissa * FLOAT_POWERS[exponent];
+        value = negative ? -value : value;
       } else {
         value = Float.parseFloat(new String(body, from, to - from, StandardCharsets.US_ASCII));
-        writer.decimal(value);
-        return to;
       }
-      writer.decimal(negative ? -value : value);
+      if (Float.isInfinite(value)) {
+        floats.flush();
+        writer.decimal(value); // reports the element out of range
+      } else {
+        floats.add(value);
+      }
     } else {
       double value;
       if (digits <= 15 && exponent >= -22 && exponent <= 22) {
@@ -166,14 +172,28 @@ final class SpanDecoder {
     return to;
   }
 
-  /** The same span through Jackson's token path, for tests that compare the two. */
-  static Tensor decodeWithJackson(
-      String name, DataType type, long[] shape, NumericSpans.Span span, long maxElements) {
-    try (JsonParser parser =
-        FALLBACK.createParser(
-            ObjectReadContext.empty(), span.body(), span.start(), span.end() - span.start())) {
-      parser.nextToken();
-      return TensorJsonDecoder.decode(name, type, shape, parser, maxElements);
+  /** FP32 values gathered in chunks and written to the buffer in bulk. */
+  private static final class Floats {
+    private final ElementWriter writer;
+    private final float[] chunk = new float[4096];
+    private int size;
+
+    Floats(ElementWriter writer) {
+      this.writer = writer;
+    }
+
+    void add(float value) {
+      chunk[size++] = value;
+      if (size == chunk.length) {
+        flush();
+      }
+    }
+
+    void flush() {
+      if (size > 0) {
+        writer.floats(chunk, size);
+        size = 0;
+      }
     }
   }
 }

@@ -8,7 +8,7 @@
 #      redispatch, and counts the failed requests of each;
 #   c) fine-tunes `regressor_torch` on ONE replica (its training API) and times the others
 #      serving the published version.
-# It writes docs/benchmarks/replicas.md and prints it. NOT part of CI: it takes about 3-4 minutes
+# It writes docs/benchmarks/replicas.md and prints it. NOT part of CI: it takes about 2.5 minutes
 # on 2 CPUs, needs haproxy (installed with apt-get when missing and root) and wrk.
 #
 #   src/bench/replicas.sh [--jar FILE] [--build] [--replicas N] [--poll-secs N]

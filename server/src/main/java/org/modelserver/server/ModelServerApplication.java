@@ -17,6 +17,15 @@ public class ModelServerApplication {
     if (args.length > 0 && args[0].equals(FineTuneCommand.NAME)) {
       System.exit(FineTuneCommand.run(Arrays.copyOfRange(args, 1, args.length)));
     }
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      // Spring would start a server with an unknown flag; say where the options are instead.
+      System.out.println(
+          "usage: java -jar model-server.jar [--option=value ...]\n"
+              + "       java -jar model-server.jar finetune --help\n"
+              + "Every option (--model-repository, --http-port, --grpc-port, --model-control-mode,"
+              + " ...) and its environment variable: docs/CONFIGURATION.md.");
+      return;
+    }
     SpringApplication.run(ModelServerApplication.class, args);
   }
 }

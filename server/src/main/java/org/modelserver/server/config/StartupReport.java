@@ -63,7 +63,8 @@ class StartupReport {
       }
     }
     log.info(
-        "KServe v2 REST API listening on http://0.0.0.0:{}/v2 ({} models, {})",
+        "KServe v2 REST API listening on http://{}:{}/v2 ({} models, {})",
+        event.getApplicationContext().getEnvironment().getProperty("server.address", "0.0.0.0"),
         event.getWebServer().getPort(),
         registry.models().size(),
         registry.allReady()

@@ -13,7 +13,21 @@ final class ConfigNodes {
 
   /** Fails on a key of {@code node} (at {@code path}) that is not in {@code allowed}. */
   static void checkKeys(JsonNode node, Set<String> allowed, String path) {
-    KEYS.check(node, path, allowed);
+    if (node == null || node.isNull()) {
+      return;
+    }
+    for (String name : node.propertyNames()) {
+      if (!allowed.contains(name)) {
+        String key = path.isEmpty() ? name : path + "." + name;
+        throw new ConfigKeyException(KEYS.unknown(key, "", allowed).getMessage(), key);
+      }
+    }
+  }
+
+  /** The error for a Triton key this server does not implement yet. */
+  static ConfigKeyException notYetSupported(String key) {
+    return new ConfigKeyException(
+        "key '" + key + "' is a Triton setting this server does not support yet", key);
   }
 
   /** An optional integer field of {@code node}; {@code where} prefixes its name in messages. */

@@ -16,17 +16,39 @@ import java.util.Optional;
 import java.util.Set;
 import org.modelserver.runtime.json.StrictJson;
 import org.modelserver.runtime.tensor.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Reads {@code config.yaml} or {@code config.json} with Triton's model-configuration field names.
- * Unknown keys are errors that name the key, never silently ignored.
+ * Reads {@code config.yaml}, {@code config.json} or, with a {@link PbtxtReader}, Triton's {@code
+ * config.pbtxt}, with Triton's model-configuration field names. Unknown keys are errors that name
+ * the key, never silently ignored.
  */
 public final class ModelConfigParser {
+  private static final Logger log = LoggerFactory.getLogger(ModelConfigParser.class);
+
   public static final String YAML_FILE = "config.yaml";
   public static final String JSON_FILE = "config.json";
+  public static final String PBTXT_FILE = "config.pbtxt";
+
+  /** Every config file name, in precedence order: YAML or JSON wins over config.pbtxt. */
+  public static final List<String> CONFIG_FILES = List.of(YAML_FILE, JSON_FILE, PBTXT_FILE);
+
+  /** What a config's text is written in. */
+  public enum Format {
+    YAML,
+    JSON,
+    PBTXT;
+
+    /** The format of a config file by its name. */
+    public static Format of(Path file) {
+      String name = file.getFileName().toString();
+      return name.equals(JSON_FILE) ? JSON : name.equals(PBTXT_FILE) ? PBTXT : YAML;
+    }
+  }
 
   private static final Set<String> TOP_LEVEL_KEYS =
       Set.of(
@@ -57,7 +79,12 @@ public final class ModelConfigParser {
           "cc_model_filenames",
           "metric_tags",
           "model_operations",
-          "model_repository_agents");
+          "model_repository_agents",
+          "model_metrics",
+          "runtime");
+
+  /** Triton's platform of ensembles, which this server does not implement. */
+  private static final String ENSEMBLE = "ensemble";
 
   private static final Set<String> TENSOR_KEYS = Set.of("name", "data_type", "dims");
   private static final Set<String> OUTPUT_KEYS =
@@ -65,25 +92,36 @@ public final class ModelConfigParser {
 
   private final ObjectMapper yaml = StrictJson.yaml();
   private final ObjectMapper json = StrictJson.json();
+  private final Optional<PbtxtReader> pbtxt;
 
-  /** The config file in a model folder, if there is one. */
+  /** A parser that refuses {@code config.pbtxt}. */
+  public ModelConfigParser() {
+    this.pbtxt = Optional.empty();
+  }
+
+  /** A parser that reads {@code config.pbtxt} with {@code pbtxt}. */
+  public ModelConfigParser(PbtxtReader pbtxt) {
+    this.pbtxt = Optional.of(pbtxt);
+  }
+
+  /**
+   * The config file in a model folder, if there is one: {@code config.yaml} or {@code config.json}
+   * (never both), else {@code config.pbtxt}.
+   */
   public static Optional<Path> configFile(Path modelDir) {
     Path yamlFile = modelDir.resolve(YAML_FILE);
     Path jsonFile = modelDir.resolve(JSON_FILE);
+    Path pbtxtFile = modelDir.resolve(PBTXT_FILE);
     boolean hasYaml = Files.isRegularFile(yamlFile);
     boolean hasJson = Files.isRegularFile(jsonFile);
     if (hasYaml && hasJson) {
       throw new ModelConfigException(
           "both " + YAML_FILE + " and " + JSON_FILE + " are present; keep exactly one");
     }
-    if (!hasYaml && !hasJson && Files.isRegularFile(modelDir.resolve("config.pbtxt"))) {
-      throw new ModelConfigException(
-          "config.pbtxt (protobuf text) is not read by this server; write the same fields as "
-              + YAML_FILE
-              + " or "
-              + JSON_FILE);
+    if (hasYaml || hasJson) {
+      return Optional.of(hasYaml ? yamlFile : jsonFile);
     }
-    return hasYaml ? Optional.of(yamlFile) : hasJson ? Optional.of(jsonFile) : Optional.empty();
+    return Files.isRegularFile(pbtxtFile) ? Optional.of(pbtxtFile) : Optional.empty();
   }
 
   /** Reads the model folder's config, or a default one when the folder has no config file. */
@@ -92,33 +130,74 @@ public final class ModelConfigParser {
     if (file.isEmpty()) {
       return ModelConfig.builder(modelName).build();
     }
+    Format format = Format.of(file.get());
+    if (format != Format.PBTXT && Files.isRegularFile(modelDir.resolve(PBTXT_FILE))) {
+      log.warn(
+          "Model {}: {} is ignored, {} takes precedence",
+          modelName,
+          PBTXT_FILE,
+          file.get().getFileName());
+    }
     String text;
     try {
       text = Files.readString(file.get());
     } catch (IOException e) {
       throw new ModelConfigException("cannot read " + file.get().getFileName() + ": " + e, e);
     }
-    boolean isJson = file.get().getFileName().toString().equals(JSON_FILE);
-    return parse(modelName, text, isJson, file.get().getFileName().toString());
+    return parse(modelName, text, format, file.get().getFileName().toString());
   }
 
-  /** Parses config text; {@code source} names it in messages. */
+  /** Parses YAML or JSON config text; {@code source} names it in messages. */
   public ModelConfig parse(String modelName, String text, boolean isJson, String source) {
-    JsonNode root;
-    try {
-      root = (isJson ? json : yaml).readTree(text);
-    } catch (JacksonException e) {
-      throw new ModelConfigException(
-          source + " is not valid " + (isJson ? "JSON" : "YAML") + ": " + e.getOriginalMessage(),
-          e);
-    }
+    return parse(modelName, text, isJson ? Format.JSON : Format.YAML, source);
+  }
+
+  /** Parses config text written in {@code format}; {@code source} names it in messages. */
+  public ModelConfig parse(String modelName, String text, Format format, String source) {
+    JsonNode root = tree(text, format, source);
     if (root == null || root.isMissingNode() || root.isNull()) {
       return ModelConfig.builder(modelName).build();
     }
     try {
       return fromTree(modelName, root);
+    } catch (ConfigKeyException e) {
+      // Protobuf text only holds Triton's own field names: an unread one is a feature not here.
+      throw new ModelConfigException(
+          format == Format.PBTXT
+              ? source + ": field '" + e.key() + "' is not supported by this server"
+              : source + ": " + e.getMessage(),
+          e);
     } catch (ModelConfigException e) {
       throw new ModelConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private JsonNode tree(String text, Format format, String source) {
+    if (format == Format.PBTXT) {
+      PbtxtReader reader =
+          pbtxt.orElseThrow(
+              () ->
+                  new ModelConfigException(
+                      source
+                          + " (protobuf text) cannot be read here: no reader for it was"
+                          + " registered; write the same fields as "
+                          + YAML_FILE
+                          + " or "
+                          + JSON_FILE));
+      try {
+        return reader.read(text);
+      } catch (ModelConfigException e) {
+        throw new ModelConfigException(
+            source + " is not valid protobuf text: " + e.getMessage(), e);
+      }
+    }
+    boolean isJson = format == Format.JSON;
+    try {
+      return (isJson ? json : yaml).readTree(text);
+    } catch (JacksonException e) {
+      throw new ModelConfigException(
+          source + " is not valid " + (isJson ? "JSON" : "YAML") + ": " + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -126,10 +205,15 @@ public final class ModelConfigParser {
     if (!root.isObject()) {
       throw new ModelConfigException("the top level must be a mapping of config keys");
     }
+    if (root.has("platform") && ENSEMBLE.equals(root.get("platform").asString(""))) {
+      throw new ModelConfigException(
+          "ensemble models (platform 'ensemble', ensemble_scheduling) are not supported by this"
+              + " server yet; serve the ensemble's steps as separate models and chain them in the"
+              + " client");
+    }
     for (String key : root.propertyNames()) {
       if (!TOP_LEVEL_KEYS.contains(key) && NOT_YET_SUPPORTED.contains(key)) {
-        throw new ModelConfigException(
-            "key '" + key + "' is a Triton setting this server does not support yet");
+        throw ConfigNodes.notYetSupported(key);
       }
     }
     checkKeys(root, TOP_LEVEL_KEYS, "");

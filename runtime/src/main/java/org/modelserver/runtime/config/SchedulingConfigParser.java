@@ -181,8 +181,7 @@ final class SchedulingConfigParser {
     }
     for (String key : node.propertyNames()) {
       if (OPTIMIZATION_NOT_YET.contains(key)) {
-        throw new ModelConfigException(
-            "key '" + where + "." + key + "' is a Triton setting this server does not support yet");
+        throw ConfigNodes.notYetSupported(where + "." + key);
       }
     }
     checkKeys(node, Set.of("execution_accelerators"), where);

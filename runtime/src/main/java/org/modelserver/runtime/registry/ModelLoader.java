@@ -58,9 +58,23 @@ public final class ModelLoader {
       int intraOpThreads,
       InstancePlacer placer,
       Guards guards) {
+    this(new ModelConfigParser(), engines, completer, intraOpThreads, placer, guards);
+  }
+
+  /**
+   * @param parser reads each model folder's config file (the server's reads config.pbtxt too)
+   * @param guards makes each loaded version's protection from the server's defaults
+   */
+  public ModelLoader(
+      ModelConfigParser parser,
+      Engines engines,
+      ConfigCompleter completer,
+      int intraOpThreads,
+      InstancePlacer placer,
+      Guards guards) {
     this.guards = guards;
     this.engines = engines;
-    this.parser = new ModelConfigParser();
+    this.parser = parser;
     this.completer = completer;
     this.intraOpThreads = intraOpThreads;
     this.placer = placer;
@@ -137,7 +151,7 @@ public final class ModelLoader {
             number,
             "version folder "
                 + number
-                + " holds both model.onnx and model.pt; set platform in config.yaml to choose");
+                + " holds both model.onnx and model.pt; set platform in the config to choose");
       }
       if (platform.isEmpty()) {
         return ModelVersion.unavailable(

@@ -42,7 +42,7 @@ public final class ModelUpload implements AutoCloseable {
 
   private static final String SPOOL = ".archive.zip";
   private static final String LAYOUT =
-      "expected config.yaml or config.json, plain files such as labels, and version folders"
+      "expected config.yaml, config.json or config.pbtxt, plain files such as labels, and version folders"
           + " named 1, 2, 3, ...";
 
   private final String modelName;
@@ -266,17 +266,13 @@ public final class ModelUpload implements AutoCloseable {
   }
 
   private static String configOf(List<String> topLevel) {
-    boolean yaml = topLevel.contains(ModelConfigParser.YAML_FILE);
-    boolean json = topLevel.contains(ModelConfigParser.JSON_FILE);
-    if (yaml && json) {
+    List<String> configs =
+        ModelConfigParser.CONFIG_FILES.stream().filter(topLevel::contains).toList();
+    if (configs.size() > 1) {
       throw ServingException.invalidArgument(
-          "upload holds both "
-              + ModelConfigParser.YAML_FILE
-              + " and "
-              + ModelConfigParser.JSON_FILE
-              + "; keep exactly one");
+          "upload holds " + String.join(" and ", configs) + "; keep exactly one config file");
     }
-    return yaml ? ModelConfigParser.YAML_FILE : json ? ModelConfigParser.JSON_FILE : null;
+    return configs.isEmpty() ? null : configs.get(0);
   }
 
   private static void checkLoadable(

@@ -118,9 +118,13 @@ public final class RepositoryWriter {
           installation.placeFile(file, modelDir.resolve(file.getFileName().toString()));
         }
         if (upload.config().isPresent()) {
-          Path otherConfig = modelDir.resolve(otherConfigName(upload.config().get()));
-          if (Files.exists(otherConfig, LinkOption.NOFOLLOW_LINKS)) {
-            installation.moveAside(otherConfig);
+          // The uploaded config replaces the model's, whichever file name that one has.
+          String uploaded = upload.config().get().getFileName().toString();
+          for (String name : ModelConfigParser.CONFIG_FILES) {
+            Path otherConfig = modelDir.resolve(name);
+            if (!name.equals(uploaded) && Files.exists(otherConfig, LinkOption.NOFOLLOW_LINKS)) {
+              installation.moveAside(otherConfig);
+            }
           }
         }
         for (long version : upload.versions()) {
@@ -186,12 +190,6 @@ public final class RepositoryWriter {
             "model " + name + " already has version " + version + "; upload a new version number");
       }
     }
-  }
-
-  private static String otherConfigName(Path config) {
-    return config.getFileName().toString().equals(ModelConfigParser.YAML_FILE)
-        ? ModelConfigParser.JSON_FILE
-        : ModelConfigParser.YAML_FILE;
   }
 
   private Path newWorkFolder() {

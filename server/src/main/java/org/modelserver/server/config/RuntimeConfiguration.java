@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import org.modelserver.runtime.admission.Guards;
 import org.modelserver.runtime.config.ConfigCompleter;
+import org.modelserver.runtime.config.ModelConfigParser;
 import org.modelserver.runtime.device.CudaInventory;
 import org.modelserver.runtime.device.DeviceInventory;
 import org.modelserver.runtime.engine.Engines;
@@ -18,6 +19,7 @@ import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.UploadLimits;
+import org.modelserver.server.pbtxt.PbtxtConfigReader;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -71,6 +73,7 @@ public class RuntimeConfiguration {
       GpuOptions gpu,
       Guards guards) {
     return new ModelLoader(
+        new ModelConfigParser(new PbtxtConfigReader()),
         engines,
         new ConfigCompleter(options.defaultMaxBatchSize(), limits.defaultMaxQueueSize()),
         options.intraOpThreads(),

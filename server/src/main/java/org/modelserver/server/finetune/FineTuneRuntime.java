@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.modelserver.runtime.admission.Guards;
 import org.modelserver.runtime.config.ConfigCompleter;
+import org.modelserver.runtime.config.ModelConfigParser;
 import org.modelserver.runtime.device.CudaInventory;
 import org.modelserver.runtime.device.DeviceInventory;
 import org.modelserver.runtime.engine.Engines;
@@ -31,6 +32,7 @@ import org.modelserver.runtime.train.job.TrainingDevices;
 import org.modelserver.runtime.train.job.TrainingJobs;
 import org.modelserver.runtime.train.job.VersionPublisher;
 import org.modelserver.runtime.train.torch.FineTuner;
+import org.modelserver.server.pbtxt.PbtxtConfigReader;
 
 /**
  * The part of the runtime one batch job needs, wired with plain {@code new} as the server's Spring
@@ -77,6 +79,7 @@ final class FineTuneRuntime implements AutoCloseable {
     // The job loads versions to check them, not to serve: a GPU model also loads on a CPU node.
     ModelLoader loader =
         new ModelLoader(
+            new ModelConfigParser(new PbtxtConfigReader()),
             engines,
             new ConfigCompleter(DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_QUEUE_SIZE),
             0,

@@ -34,16 +34,37 @@ class ServerArchitectureTest {
         .resideOutsideOfPackage("org.modelserver.server.grpc..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("io.grpc..", "org.modelserver.grpc..")
+        .resideInAPackage("io.grpc..")
         .check(SERVER);
   }
 
-  /** The raw tensor codec speaks protobuf's ByteString because gRPC and REST binary share it. */
+  /**
+   * The generated messages: the gRPC adapter's, and the config.pbtxt reader's, which parses a
+   * model's config.pbtxt into Triton's ModelConfig message (runtime may not see protobuf).
+   */
   @Test
-  void onlyTheGrpcAdapterAndTheRawCodecSeeProtobuf() {
+  void onlyTheGrpcAdapterAndThePbtxtReaderSeeTheGeneratedMessages() {
     noClasses()
         .that()
-        .resideOutsideOfPackages("org.modelserver.server.grpc..", "org.modelserver.server.codec..")
+        .resideOutsideOfPackages("org.modelserver.server.grpc..", "org.modelserver.server.pbtxt..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.modelserver.grpc..")
+        .check(SERVER);
+  }
+
+  /**
+   * The raw tensor codec speaks protobuf's ByteString because gRPC and REST binary share it; the
+   * config.pbtxt reader uses protobuf's TextFormat, the parser of Triton's config files.
+   */
+  @Test
+  void onlyTheGrpcAdapterTheRawCodecAndThePbtxtReaderSeeProtobuf() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages(
+            "org.modelserver.server.grpc..",
+            "org.modelserver.server.codec..",
+            "org.modelserver.server.pbtxt..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("com.google.protobuf..")

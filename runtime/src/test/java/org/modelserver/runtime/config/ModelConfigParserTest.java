@@ -648,12 +648,40 @@ class ModelConfigParserTest {
     }
 
     @Test
-    void pbtxtAloneIsRejectedWithAHint() {
+    void pbtxtWithoutAReaderIsRejectedWithAHint() {
       TestRepos.write(dir.resolve("config.pbtxt"), "max_batch_size: 8\n");
       assertThatThrownBy(() -> parser.read("m", dir))
           .isInstanceOf(ModelConfigException.class)
-          .hasMessageContaining("config.pbtxt")
+          .hasMessageContaining("config.pbtxt (protobuf text) cannot be read here")
           .hasMessageContaining("config.yaml");
+    }
+
+    @Test
+    void pbtxtIsReadWithTheServersReader() {
+      TestRepos.write(dir.resolve("config.pbtxt"), "max_batch_size: 8\n");
+      ModelConfigParser withReader =
+          new ModelConfigParser(
+              text -> {
+                assertThat(text).isEqualTo("max_batch_size: 8\n");
+                return tools.jackson.databind.node.JsonNodeFactory.instance
+                    .objectNode()
+                    .put("max_batch_size", 8);
+              });
+      assertThat(ModelConfigParser.configFile(dir)).contains(dir.resolve("config.pbtxt"));
+      assertThat(withReader.read("m", dir).maxBatchSize()).contains(8);
+    }
+
+    @Test
+    void pbtxtUnsupportedKeysAreNamedAsFields() {
+      ModelConfigParser withReader =
+          new ModelConfigParser(
+              text ->
+                  tools.jackson.databind.node.JsonNodeFactory.instance
+                      .objectNode()
+                      .put("metric_tags", "x"));
+      assertThatThrownBy(
+              () -> withReader.parse("m", "", ModelConfigParser.Format.PBTXT, "config.pbtxt"))
+          .hasMessage("config.pbtxt: field 'metric_tags' is not supported by this server");
     }
 
     @Test

@@ -176,6 +176,22 @@ class RepositoryWriterTest {
   }
 
   @Test
+  void configPbtxtTakesThePlaceOfConfigYaml() throws IOException {
+    Map<String, String> before = snapshot();
+    Map<String, String> files = Map.of("config.pbtxt", "max_batch_size: 4", "2/model.onnx", "v2");
+    try (ModelUpload upload = fromFiles(files, "m")) {
+      RepositoryWriter.Installation installation = writer.install(upload, false);
+      assertThat(root.resolve("m/config.pbtxt")).hasContent("max_batch_size: 4");
+      assertThat(root.resolve("m/config.yaml")).doesNotExist();
+      assertThat(ModelConfigParser.configFile(root.resolve("m")))
+          .contains(root.resolve("m/config.pbtxt"));
+
+      installation.rollback();
+    }
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
   void existingVersionIsAConflictAndChangesNothing() throws IOException {
     Map<String, String> before = snapshot();
     Map<String, String> files =

@@ -434,11 +434,11 @@ class ModelLoaderTest {
     }
 
     @Test
-    void pbtxtConfigIsAReadableReason() {
+    void pbtxtConfigWithoutAReaderIsAReadableReason() {
       TestRepos.copyModel("mixed_io", root);
       TestRepos.write(root.resolve("mixed_io/config.pbtxt"), "max_batch_size: 8\n");
       assertUnavailable(
-          load("mixed_io"), "config.pbtxt (protobuf text) is not read by this server");
+          load("mixed_io"), "config.pbtxt (protobuf text) cannot be read here");
     }
 
     @Test

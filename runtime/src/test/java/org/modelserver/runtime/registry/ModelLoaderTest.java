@@ -437,8 +437,7 @@ class ModelLoaderTest {
     void pbtxtConfigWithoutAReaderIsAReadableReason() {
       TestRepos.copyModel("mixed_io", root);
       TestRepos.write(root.resolve("mixed_io/config.pbtxt"), "max_batch_size: 8\n");
-      assertUnavailable(
-          load("mixed_io"), "config.pbtxt (protobuf text) cannot be read here");
+      assertUnavailable(load("mixed_io"), "config.pbtxt (protobuf text) cannot be read here");
     }
 
     @Test

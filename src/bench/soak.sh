@@ -97,7 +97,7 @@ if [[ $BUILD -eq 1 ]]; then
 fi
 [[ -f "$ROOT/src/bench/target/classes/org/modelserver/bench/LoadUnloadSoak.class" ]] \
   || die "LoadUnloadSoak is not compiled (src/bench/target/classes); run without --no-build"
-if [[ $BUILD -eq 1 || ! -s "$CP_FILE" ]]; then
+if [[ $BUILD -eq 1 || ! -s "$CP_FILE" || "$ROOT/runtime/pom.xml" -nt "$CP_FILE" || "$ROOT/pom.xml" -nt "$CP_FILE" ]]; then
   command -v mvn >/dev/null 2>&1 || die "mvn is missing (needed once to resolve the runtime classpath)"
   log "resolving the runtime classpath (mvn dependency:build-classpath)"
   (cd "$ROOT" && { mvn -B -o -q -pl runtime dependency:build-classpath -Dmdep.outputFile="$CP_FILE" \

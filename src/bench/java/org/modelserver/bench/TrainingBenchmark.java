@@ -2,9 +2,9 @@ package org.modelserver.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -300,7 +300,8 @@ public final class TrainingBenchmark {
         double cpuMicrosPerStep =
             (THREADS.getCurrentThreadCpuTime() - cpuStarted)
                 / 1e3
-                / (options.epochs() * Math.ceil((double) result.samplesTrained() / options.epochs() / batch));
+                / (options.epochs()
+                    * Math.ceil((double) result.samplesTrained() / options.epochs() / batch));
         loop[r] = result.samplesPerSecond();
         wall[r] = result.samplesTrained() / seconds;
         loss = result.finalTrainLoss();

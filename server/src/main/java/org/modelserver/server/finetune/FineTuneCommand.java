@@ -20,7 +20,6 @@ import org.modelserver.runtime.train.job.JobPlanner;
 import org.modelserver.runtime.train.job.JobRecord;
 import org.modelserver.runtime.train.job.JobSubscription;
 import org.modelserver.runtime.train.torch.EpochMetrics;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -113,17 +112,7 @@ public final class FineTuneCommand {
     } catch (NoSuchFileException e) {
       throw new FineTuneArgs.UsageException(what + " does not exist");
     }
-    try {
-      JsonNode node = StrictJson.json().readTree(bytes);
-      if (node == null || !node.isObject()) {
-        throw ServingException.invalidArgument(
-            what + " must be a JSON object of settings, for example " + EXAMPLE);
-      }
-      return node;
-    } catch (JacksonException e) {
-      throw ServingException.invalidArgument(
-          what + " is not valid JSON: " + e.getOriginalMessage());
-    }
+    return StrictJson.settingsObject(bytes, what, EXAMPLE);
   }
 
   private int train(FineTuneRuntime opened, FineTuneArgs options, JsonNode settings)

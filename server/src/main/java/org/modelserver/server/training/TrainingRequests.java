@@ -13,7 +13,6 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.multipart.MultipartFile;
 import org.springframework.web.multipart.MultipartHttpServletRequest;
 import org.springframework.web.util.WebUtils;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -104,16 +103,6 @@ class TrainingRequests {
   }
 
   private JsonNode parse(byte[] bytes, String what) {
-    try {
-      JsonNode node = json.readTree(bytes);
-      if (node == null || !node.isObject()) {
-        throw ServingException.invalidArgument(
-            what + " must be a JSON object of settings, for example " + EXAMPLE);
-      }
-      return node;
-    } catch (JacksonException e) {
-      throw ServingException.invalidArgument(
-          what + " is not valid JSON: " + e.getOriginalMessage());
-    }
+    return StrictJson.settingsObject(bytes, what, EXAMPLE);
   }
 }

@@ -58,7 +58,7 @@ public final class InferenceService {
    * @param bodyBytes the bytes the body holds or will hold (0 when unknown yet)
    */
   public Admission admit(String model, Optional<Long> version, String caller, long bodyBytes) {
-    ModelVersion resolved = registry.resolve(model, version);
+    ModelVersion resolved = registry.route(model, version);
     ModelGuard guard = resolved.guard().orElseThrow();
     ModelGuard.Permit permit;
     try {
@@ -168,7 +168,7 @@ public final class InferenceService {
       }
       ModelVersion next;
       try {
-        next = registry.resolve(request.modelName(), request.version());
+        next = registry.route(request.modelName(), request.version());
       } catch (RuntimeException resolveFailure) {
         return CompletableFuture.failedFuture(resolveFailure);
       }

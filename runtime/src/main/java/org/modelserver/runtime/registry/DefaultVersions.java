@@ -6,9 +6,9 @@ import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.ModelSource;
 
 /**
- * Pins and unpins a model's default version, recording each decision in {@link ServingDecisions}
- * before it takes effect, so that a restart or a crash keeps it. Pinning a held version promotes
- * it. Not thread-safe: {@link ModelManager} calls it under its lock.
+ * Pins and unpins a model's default version and sets its traffic split, recording each decision in
+ * {@link ServingDecisions} before it takes effect, so that a restart or a crash keeps it. Pinning a
+ * held version promotes it. Not thread-safe: {@link ModelManager} calls it under its lock.
  */
 final class DefaultVersions {
   private final ModelRepository repository;
@@ -83,6 +83,36 @@ final class DefaultVersions {
     } else {
       registry.swap(model.withPin(Optional.empty()));
     }
+  }
+
+  /** See {@link ModelManager#split}; {@code model} is the loaded model. */
+  void split(Model model, TrafficSplit split) {
+    String name = model.name();
+    for (long version : split.shares().keySet()) {
+      ModelVersion loaded =
+          model
+              .version(version)
+              .orElseThrow(
+                  () ->
+                      ServingException.notFound(
+                          "model '"
+                              + name
+                              + "' has no loaded version "
+                              + version
+                              + " for the traffic split; loaded versions are "
+                              + model.versions().keySet()));
+      if (!loaded.isReady()) {
+        throw ServingException.conflict(
+            "model '"
+                + name
+                + "' version "
+                + version
+                + " is not ready, so it cannot take traffic: "
+                + loaded.reason());
+      }
+    }
+    decisions.save(name, decisions.of(name).withSplit(split));
+    registry.swap(model.withSplit(split));
   }
 
   /**

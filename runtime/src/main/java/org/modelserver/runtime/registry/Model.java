@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.random.RandomGenerator;
 
 /**
  * A model and the versions its version policy selected, each READY or UNAVAILABLE. A problem with
@@ -20,6 +21,7 @@ public final class Model implements AutoCloseable {
   private final Long pinned;
   private final Set<Long> held;
   private final boolean unloaded;
+  private final TrafficSplit split;
 
   private Model(
       String name,
@@ -27,17 +29,19 @@ public final class Model implements AutoCloseable {
       NavigableMap<Long, ModelVersion> versions,
       Long pinned,
       Set<Long> held,
-      boolean unloaded) {
+      boolean unloaded,
+      TrafficSplit split) {
     this.name = Objects.requireNonNull(name, "name");
     this.problem = Objects.requireNonNull(problem, "problem");
     this.versions = Collections.unmodifiableNavigableMap(new TreeMap<>(versions));
     this.pinned = pinned;
     this.held = Set.copyOf(held);
     this.unloaded = unloaded;
+    this.split = Objects.requireNonNull(split, "split");
   }
 
   public static Model of(String name, NavigableMap<Long, ModelVersion> versions) {
-    return new Model(name, "", versions, null, Set.of(), false);
+    return new Model(name, "", versions, null, Set.of(), false, TrafficSplit.NONE);
   }
 
   /**
@@ -46,7 +50,7 @@ public final class Model implements AutoCloseable {
    */
   public static Model failed(
       String name, String problem, NavigableMap<Long, ModelVersion> versions) {
-    return new Model(name, problem, versions, null, Set.of(), false);
+    return new Model(name, problem, versions, null, Set.of(), false, TrafficSplit.NONE);
   }
 
   /** A model an operator unloaded: known, serving nothing. */
@@ -57,12 +61,13 @@ public final class Model implements AutoCloseable {
         new TreeMap<>(),
         null,
         Set.of(),
-        true);
+        true,
+        TrafficSplit.NONE);
   }
 
   /** The same model whose default version is {@code version} while that version is READY. */
   public Model withPin(Optional<Long> version) {
-    return new Model(name, problem, versions, version.orElse(null), held, unloaded);
+    return new Model(name, problem, versions, version.orElse(null), held, unloaded, split);
   }
 
   /**
@@ -70,7 +75,20 @@ public final class Model implements AutoCloseable {
    * the default unless pinned (fine-tuned versions that were not promoted).
    */
   public Model withHeld(Set<Long> versions) {
-    return new Model(name, problem, this.versions, pinned, versions, unloaded);
+    return new Model(name, problem, this.versions, pinned, versions, unloaded, split);
+  }
+
+  /**
+   * The same model with this traffic split: requests without a version are shared among the split's
+   * READY versions, ahead of the default version.
+   */
+  public Model withSplit(TrafficSplit split) {
+    return new Model(name, problem, versions, pinned, held, unloaded, split);
+  }
+
+  /** The model's traffic split; {@link TrafficSplit#NONE} when requests follow the default. */
+  public TrafficSplit split() {
+    return split;
   }
 
   /** The versions that are never the default unless pinned. */
@@ -127,6 +145,14 @@ public final class Model implements AutoCloseable {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The version that answers one request without a version: drawn by the traffic split among its
+   * READY versions, else the {@link #defaultVersion()}.
+   */
+  public Optional<ModelVersion> routedVersion(RandomGenerator random) {
+    return split.choose(versions, random).or(this::defaultVersion);
   }
 
   public boolean isReady() {

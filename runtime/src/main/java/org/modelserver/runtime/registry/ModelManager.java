@@ -92,7 +92,7 @@ public final class ModelManager implements AutoCloseable {
     this.registry = registry;
     this.writer = new RepositoryWriter(repository.root());
     this.decisions = new ServingDecisions(repository.root());
-    this.planner = new ReloadPlanner(loader, registry, name -> decisions.of(name).held());
+    this.planner = new ReloadPlanner(loader, registry, decisions::of);
     this.installer =
         new VersionInstaller(
             repository, registry, writer, planner, retirement, poller, limits, decisions);
@@ -309,6 +309,24 @@ public final class ModelManager implements AutoCloseable {
     lock.lock();
     try {
       defaults.unpin(loadedModel(name), Optional.ofNullable(overrides.get(name)));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Shares the model's requests without a version among its versions ({@link TrafficSplit#NONE}
+   * clears the split, and requests follow the default version again). Every version of the split
+   * must be loaded and READY; the split is recorded before it takes effect.
+   *
+   * @throws ServingException NOT_FOUND for a model or version that is not loaded, CONFLICT for a
+   *     version that is not READY
+   */
+  public void split(String name, TrafficSplit split) {
+    ModelRepository.requireValidName(name);
+    lock.lock();
+    try {
+      defaults.split(loadedModel(name), split);
     } finally {
       lock.unlock();
     }

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 
@@ -165,6 +166,22 @@ public final class ModelRegistry implements AutoCloseable {
               + found.reason());
     }
     return found;
+  }
+
+  /**
+   * The READY version that answers an inference request: the one asked for, or one drawn by the
+   * model's traffic split, else its default version.
+   *
+   * @throws ServingException as {@link #resolve}
+   */
+  public ModelVersion route(String modelName, Optional<Long> version) {
+    if (version.isPresent()) {
+      return resolve(modelName, version);
+    }
+    Model model = requireKnown(modelName, version);
+    return model
+        .routedVersion(ThreadLocalRandom.current())
+        .orElseGet(() -> resolve(modelName, version));
   }
 
   /**

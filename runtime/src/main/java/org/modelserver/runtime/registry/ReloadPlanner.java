@@ -37,15 +37,18 @@ final class ReloadPlanner {
   /** What each version in the registry was loaded from (its fingerprint), by model. */
   private final Map<String, Map<Long, String>> loadedFrom = new HashMap<>();
 
-  /** Each model's held versions (see {@link Model#withHeld}). */
-  private final Function<String, Set<Long>> held;
+  /** Each model's recorded decisions: held versions and traffic split. */
+  private final Function<String, ServingDecisions.Decision> decided;
 
   ReloadPlanner(ModelLoader loader, ModelRegistry registry) {
-    this(loader, registry, name -> Set.of());
+    this(loader, registry, name -> ServingDecisions.Decision.NONE);
   }
 
-  ReloadPlanner(ModelLoader loader, ModelRegistry registry, Function<String, Set<Long>> held) {
-    this.held = held;
+  ReloadPlanner(
+      ModelLoader loader,
+      ModelRegistry registry,
+      Function<String, ServingDecisions.Decision> decided) {
+    this.decided = decided;
     this.loader = loader;
     this.registry = registry;
   }
@@ -80,7 +83,7 @@ final class ReloadPlanner {
 
   /** The model's held versions that its folder has. */
   private Set<Long> heldOf(ModelSource source) {
-    Set<Long> held = new TreeSet<>(this.held.apply(source.name()));
+    Set<Long> held = new TreeSet<>(decided.apply(source.name()).held());
     held.retainAll(source.versions().keySet());
     return held;
   }
@@ -169,7 +172,8 @@ final class ReloadPlanner {
                 ? Model.of(name, versions)
                 : Model.failed(name, "reload failed: " + String.join("; ", failures), versions))
             .withPin(pin.filter(versions::containsKey))
-            .withHeld(heldOf(source));
+            .withHeld(heldOf(source))
+            .withSplit(decided.apply(name).split());
     return new Reload(name, current, next, from, loaded, failures, failed, keptServing);
   }
 
@@ -201,7 +205,8 @@ final class ReloadPlanner {
     Model next =
         Model.failed(name, keptServing ? "reload failed: " + reason : reason, versions)
             .withPin(pin)
-            .withHeld(heldOf(source));
+            .withHeld(heldOf(source))
+            .withSplit(decided.apply(name).split());
     // A config or policy failure concerns every version, including uploaded ones.
     return new Reload(name, current, next, from, List.of(), List.of(reason), null, keptServing);
   }

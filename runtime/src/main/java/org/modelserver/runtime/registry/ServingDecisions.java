@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.json.StrictJson;
 import org.modelserver.runtime.repository.FileTrees;
 import org.slf4j.Logger;
@@ -26,7 +27,8 @@ import tools.jackson.databind.node.ObjectNode;
  * and its held versions (published by a fine-tuning job but not promoted: loaded, served when asked
  * for by number, never the default until pinned). One file per model, {@code
  * <repository>/.serving/<model>.json}, written atomically (temporary file, fsync, rename, fsync of
- * the folder) before the decision takes effect, and read at start.
+ * the folder) before the decision takes effect, and read at start. The file also keeps the model's
+ * traffic split ({@code "traffic": {"1": 95, "3": 5}}).
  *
  * <p>Not thread-safe: {@link ModelManager} uses it under its lock.
  */
@@ -34,28 +36,36 @@ final class ServingDecisions {
   private static final Logger log = LoggerFactory.getLogger(ServingDecisions.class);
   private static final ObjectMapper JSON = StrictJson.json();
 
-  /** A model's decisions: its pin and its held versions. */
-  record Decision(Optional<Long> pin, SortedSet<Long> held) {
-    static final Decision NONE = new Decision(Optional.empty(), new TreeSet<>());
+  /** A model's decisions: its pin, its held versions and its traffic split. */
+  record Decision(Optional<Long> pin, SortedSet<Long> held, TrafficSplit split) {
+    static final Decision NONE = new Decision(Optional.empty(), new TreeSet<>(), TrafficSplit.NONE);
 
     Decision {
       held = Collections.unmodifiableSortedSet(new TreeSet<>(held));
     }
 
     Decision withPin(Optional<Long> version) {
-      return new Decision(version, held);
+      return new Decision(version, held, split);
+    }
+
+    Decision withSplit(TrafficSplit next) {
+      return new Decision(pin, held, next);
     }
 
     Decision hold(long version) {
       SortedSet<Long> more = new TreeSet<>(held);
       more.add(version);
-      return new Decision(pin, more);
+      return new Decision(pin, more, split);
     }
 
     Decision release(long version) {
       SortedSet<Long> fewer = new TreeSet<>(held);
       fewer.remove(version);
-      return new Decision(pin, fewer);
+      return new Decision(pin, fewer, split);
+    }
+
+    boolean isEmpty() {
+      return pin.isEmpty() && held.isEmpty() && split.isEmpty();
     }
   }
 
@@ -92,7 +102,7 @@ final class ServingDecisions {
     cache.put(model, decision);
     Path file = folder.resolve(model + ".json");
     try {
-      if (decision.pin().isEmpty() && decision.held().isEmpty()) {
+      if (decision.isEmpty()) {
         Files.deleteIfExists(file);
         FileTrees.syncDirectory(folder);
       } else {
@@ -123,7 +133,7 @@ final class ServingDecisions {
               : Optional.empty();
       SortedSet<Long> held = new TreeSet<>();
       node.path("held").forEach(version -> held.add(Long.parseLong(version.asString())));
-      return new Decision(pin, held);
+      return new Decision(pin, held, readSplit(model, file, node.path("traffic")));
     } catch (NoSuchFileException e) {
       return Decision.NONE;
     } catch (IOException | JacksonException | NumberFormatException e) {
@@ -132,11 +142,36 @@ final class ServingDecisions {
     }
   }
 
+  /** The stored split; an invalid one (edited by hand) is ignored alone, keeping the pin. */
+  private static TrafficSplit readSplit(String model, Path file, JsonNode node) {
+    if (node.isMissingNode() || node.isNull() || node.isEmpty()) {
+      return TrafficSplit.NONE;
+    }
+    Map<Long, Integer> shares = new HashMap<>();
+    for (Map.Entry<String, JsonNode> share : node.properties()) {
+      shares.put(Long.parseLong(share.getKey()), share.getValue().asInt());
+    }
+    try {
+      return TrafficSplit.of(shares);
+    } catch (ServingException e) {
+      log.warn(
+          "Ignoring the invalid traffic split of model {} in {}: {}", model, file, e.getMessage());
+      return TrafficSplit.NONE;
+    }
+  }
+
   private static ObjectNode toJson(Decision decision) {
     ObjectNode node = JSON.createObjectNode();
     decision.pin().ifPresent(version -> node.put("pinned", Long.toString(version)));
     var held = node.putArray("held");
     decision.held().forEach(version -> held.add(Long.toString(version)));
+    if (!decision.split().isEmpty()) {
+      ObjectNode traffic = node.putObject("traffic");
+      decision
+          .split()
+          .shares()
+          .forEach((version, share) -> traffic.put(Long.toString(version), share));
+    }
     return node;
   }
 }

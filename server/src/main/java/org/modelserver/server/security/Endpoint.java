@@ -13,7 +13,10 @@ public enum Endpoint {
   OPEN,
   /** Metadata, configuration, statistics and inference: the inference token when configured. */
   INFERENCE,
-  /** The repository API, default-version pins, fine-tuning, training: the admin token. */
+  /**
+   * The repository API, default-version pins, traffic splits, fine-tuning, training: the admin
+   * token.
+   */
   MANAGEMENT;
 
   private static final String INFERENCE_SERVICE = "inference.GRPCInferenceService";
@@ -43,7 +46,9 @@ public enum Endpoint {
     boolean versionAction = count == 6 && is(segments, 1, "models") && is(segments, 3, "versions");
     if (modelAction || versionAction) {
       int action = count - 1;
-      if (is(segments, action, "default") || is(segments, action, "finetune")) {
+      if (is(segments, action, "default")
+          || is(segments, action, "traffic")
+          || is(segments, action, "finetune")) {
         return MANAGEMENT;
       }
       if (is(segments, action, "ready")) {

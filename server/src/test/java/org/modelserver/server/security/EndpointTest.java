@@ -16,6 +16,8 @@ class EndpointTest {
         "/v2/repository/anything/at/all",
         "/v2/models/m/default",
         "/v2/models/m/versions/3/default",
+        "/v2/models/m/traffic",
+        "/v2/models/m/TRAFFIC",
         "/v2/models/m/finetune",
         "/v2/models/m/versions/3/finetune",
         "/v2/training",

@@ -1,0 +1,242 @@
+package org.modelserver.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
+import org.modelserver.grpc.v2.InferTensorContents;
+import org.modelserver.grpc.v2.ModelInferRequest;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Traffic split (canary) on a real server: requests without a version follow the split, over REST
+ * and gRPC; explicit versions do not; the split survives a restart; bad splits are refused.
+ */
+class TrafficSplitTest {
+  private static final String TRAFFIC = "/v2/models/classifier/traffic";
+  private static final String BODY =
+      "{\"inputs\":[{\"name\":\"features\",\"shape\":[1,4],\"datatype\":\"FP32\","
+          + "\"data\":[1,2,3,4]}]}";
+
+  @TempDir Path repo;
+
+  private RunningServer server;
+  private HttpTestClient http;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private void start() {
+    if (!Files.isDirectory(repo.resolve("classifier"))) {
+      TestRepos.copyModel("classifier", repo);
+    }
+    server =
+        RunningServer.start(
+            "--model-repository=" + repo,
+            "--model-control-mode=explicit",
+            "--load-model=classifier");
+    http = server.http();
+  }
+
+  private HttpTestClient.Reply put(String path, String body) {
+    return http.send(
+        HttpRequest.newBuilder(http.uri(path))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  private HttpTestClient.Reply delete(String path) {
+    return http.send(HttpRequest.newBuilder(http.uri(path)).DELETE());
+  }
+
+  private void split(String body) {
+    HttpTestClient.Reply reply = put(TRAFFIC, body);
+    assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+  }
+
+  /** The version that answered a REST request to {@code path}. */
+  private String restVersion(String path) {
+    HttpTestClient.Reply reply = http.post(path, BODY);
+    assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+    return reply.json().get("model_version").stringValue();
+  }
+
+  private int restAnswersBy(String version, int requests) {
+    int count = 0;
+    for (int i = 0; i < requests; i++) {
+      if (restVersion("/v2/models/classifier/infer").equals(version)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private String grpcVersion(String version) {
+    ModelInferRequest request =
+        ModelInferRequest.newBuilder()
+            .setModelName("classifier")
+            .setModelVersion(version)
+            .addInputs(
+                ModelInferRequest.InferInputTensor.newBuilder()
+                    .setName("features")
+                    .setDatatype("FP32")
+                    .addShape(1)
+                    .addShape(4)
+                    .setContents(
+                        InferTensorContents.newBuilder()
+                            .addFp32Contents(1)
+                            .addFp32Contents(2)
+                            .addFp32Contents(3)
+                            .addFp32Contents(4)))
+            .build();
+    return GRPCInferenceServiceGrpc.newBlockingStub(server.channel())
+        .modelInfer(request)
+        .getModelVersion();
+  }
+
+  private long successes(String version) {
+    JsonNode stats =
+        http.get("/v2/models/classifier/versions/" + version + "/stats").json().get("model_stats");
+    return stats.get(0).get("inference_stats").get("success").get("count").longValue();
+  }
+
+  @Test
+  void restRequestsFollowANinetyTenSplitAndStatisticsShowIt() {
+    start();
+    split("{\"1\": 90, \"2\": 10}");
+    long before = successes("2");
+
+    int canary = restAnswersBy("2", 2000);
+
+    // 10% of 2,000 is 200, with a binomial sd of 13.4: 140..260 is 4.5 sd either side.
+    assertThat(canary).isBetween(140, 260);
+    assertThat(successes("2") - before).isEqualTo(canary);
+    assertThat(http.get(TRAFFIC).json().get("split").toString()).isEqualTo("{\"1\":90,\"2\":10}");
+  }
+
+  @Test
+  void grpcRequestsFollowTheSplit() {
+    start();
+    split("{\"1\": 90, \"2\": 10}");
+    int canary = 0;
+    for (int i = 0; i < 1000; i++) {
+      String version = grpcVersion("");
+      assertThat(version).isIn("1", "2");
+      if (version.equals("2")) {
+        canary++;
+      }
+    }
+    // 10% of 1,000 is 100, sd 9.5: 55..145 is over 4.5 sd either side.
+    assertThat(canary).isBetween(55, 145);
+  }
+
+  @Test
+  void explicitVersionsAreNotAffected() {
+    start();
+    split("{\"1\": 50, \"2\": 50}");
+    for (int i = 0; i < 100; i++) {
+      assertThat(restVersion("/v2/models/classifier/versions/2/infer")).isEqualTo("2");
+      assertThat(restVersion("/v2/models/classifier/versions/1/infer")).isEqualTo("1");
+      assertThat(grpcVersion("1")).isEqualTo("1");
+    }
+  }
+
+  @Test
+  void deleteRestoresTheDefaultVersion() {
+    start();
+    split("{\"1\": 100}");
+    assertThat(restAnswersBy("1", 50)).isEqualTo(50);
+
+    HttpTestClient.Reply cleared = delete(TRAFFIC);
+
+    assertThat(cleared.status()).as(cleared.body()).isEqualTo(200);
+    assertThat(cleared.json().get("split").isEmpty()).isTrue();
+    assertThat(restAnswersBy("2", 50)).isEqualTo(50);
+    assertThat(http.get(TRAFFIC).json().get("split").isEmpty()).isTrue();
+  }
+
+  @Test
+  void theSplitSurvivesARestart() throws IOException {
+    start();
+    split("{\"1\": 100}");
+    server.close();
+    server = null;
+    assertThat(Files.readString(repo.resolve(".serving/classifier.json")))
+        .contains("\"traffic\":{\"1\":100}");
+
+    start();
+
+    assertThat(http.get(TRAFFIC).json().get("split").toString()).isEqualTo("{\"1\":100}");
+    assertThat(restAnswersBy("1", 50)).isEqualTo(50);
+  }
+
+  @Test
+  void aVersionThatLeavesGivesItsShareToTheOthers() throws IOException {
+    start();
+    split("{\"1\": 50, \"2\": 50}");
+    try (Stream<Path> files = Files.walk(repo.resolve("classifier/1"))) {
+      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(file);
+      }
+    }
+    HttpTestClient.Reply loaded = http.post("/v2/repository/models/classifier/load", "");
+    assertThat(loaded.status()).as(loaded.body()).isEqualTo(200);
+
+    assertThat(restAnswersBy("2", 50)).isEqualTo(50);
+    // The stored split is kept as it was set: version 1 takes its share again if it comes back.
+    assertThat(http.get(TRAFFIC).json().get("split").toString()).isEqualTo("{\"1\":50,\"2\":50}");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "''                                   | 400 | must be a JSON object",
+        "[90, 10]                             | 400 | must be a JSON object",
+        "{\"1\": 90                           | 400 | not valid JSON",
+        "{}                                   | 400 | at least one version",
+        "{\"1\": 90}                          | 400 | must sum to 100, got 90",
+        "{\"1\": 90, \"2\": 20}               | 400 | must sum to 100, got 110",
+        "{\"1\": 90.5, \"2\": 9.5}            | 400 | whole percentage from 1 to 100, got 90.5",
+        "{\"1\": \"90\", \"2\": 10}           | 400 | whole percentage from 1 to 100",
+        "{\"1\": 0, \"2\": 100}               | 400 | whole percentage from 1 to 100, got 0",
+        "{\"1\": 150, \"2\": -50}             | 400 | whole percentage from 1 to 100",
+        "{\"v1\": 100}                        | 400 | model version 'v1' is not valid",
+        "{\"1\": 50, \"1\": 50}               | 400 | not valid JSON",
+        "{\"1\":20,\"2\":20,\"3\":20,\"4\":10,\"5\":10,\"6\":20} | 400 | at most 5 versions",
+        "{\"1\": 50, \"9\": 50}               | 404 | has no loaded version 9 for the traffic split;"
+            + " loaded versions are [1, 2]",
+      })
+  void badSplitsAreRefusedWithAReasonAndChangeNothing(String body, int status, String message) {
+    start();
+    split("{\"1\": 100}");
+
+    HttpTestClient.Reply reply = put(TRAFFIC, body);
+
+    assertThat(reply.status()).as(reply.body()).isEqualTo(status);
+    assertThat(reply.error()).contains(message);
+    assertThat(http.get(TRAFFIC).json().get("split").toString()).isEqualTo("{\"1\":100}");
+  }
+
+  @Test
+  void aModelThatIsNotLoadedHasNoSplit() {
+    start();
+    assertThat(put("/v2/models/absent/traffic", "{\"1\": 100}").status()).isEqualTo(404);
+    assertThat(http.get("/v2/models/absent/traffic").status()).isEqualTo(404);
+    assertThat(delete("/v2/models/absent/traffic").status()).isEqualTo(404);
+  }
+}

@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
-import org.modelserver.grpc.v2.InferTensorContents;
-import org.modelserver.grpc.v2.ModelInferRequest;
+import org.modelserver.server.grpc.GrpcTestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -86,25 +85,8 @@ class TrafficSplitTest {
   }
 
   private String grpcVersion(String version) {
-    ModelInferRequest request =
-        ModelInferRequest.newBuilder()
-            .setModelName("classifier")
-            .setModelVersion(version)
-            .addInputs(
-                ModelInferRequest.InferInputTensor.newBuilder()
-                    .setName("features")
-                    .setDatatype("FP32")
-                    .addShape(1)
-                    .addShape(4)
-                    .setContents(
-                        InferTensorContents.newBuilder()
-                            .addFp32Contents(1)
-                            .addFp32Contents(2)
-                            .addFp32Contents(3)
-                            .addFp32Contents(4)))
-            .build();
     return GRPCInferenceServiceGrpc.newBlockingStub(server.channel())
-        .modelInfer(request)
+        .modelInfer(GrpcTestClient.classifierRequest(version))
         .getModelVersion();
   }
 

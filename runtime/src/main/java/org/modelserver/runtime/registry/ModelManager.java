@@ -279,7 +279,7 @@ public final class ModelManager implements AutoCloseable {
     List<CompletableFuture<Void>> drained;
     lock.lock();
     try {
-      Model model = loadedModel(name);
+      Model model = registry.requireLoaded(name);
       registry.swap(Model.unloaded(name));
       forget(name);
       drained = retirement.retireAll(model);
@@ -297,7 +297,7 @@ public final class ModelManager implements AutoCloseable {
     ModelRepository.requireValidName(name);
     lock.lock();
     try {
-      defaults.pin(loadedModel(name), version, Optional.ofNullable(overrides.get(name)));
+      defaults.pin(registry.requireLoaded(name), version, Optional.ofNullable(overrides.get(name)));
     } finally {
       lock.unlock();
     }
@@ -308,7 +308,7 @@ public final class ModelManager implements AutoCloseable {
     ModelRepository.requireValidName(name);
     lock.lock();
     try {
-      defaults.unpin(loadedModel(name), Optional.ofNullable(overrides.get(name)));
+      defaults.unpin(registry.requireLoaded(name), Optional.ofNullable(overrides.get(name)));
     } finally {
       lock.unlock();
     }
@@ -326,7 +326,7 @@ public final class ModelManager implements AutoCloseable {
     ModelRepository.requireValidName(name);
     lock.lock();
     try {
-      defaults.split(loadedModel(name), split);
+      defaults.split(registry.requireLoaded(name), split);
     } finally {
       lock.unlock();
     }
@@ -404,13 +404,6 @@ public final class ModelManager implements AutoCloseable {
   private Optional<Long> currentPin(String name) {
     Optional<Model> loaded = registry.find(name).filter(model -> !model.isUnloaded());
     return loaded.isPresent() ? loaded.get().pinned() : decisions.of(name).pin();
-  }
-
-  private Model loadedModel(String name) {
-    return registry
-        .find(name)
-        .filter(model -> !model.isUnloaded())
-        .orElseThrow(() -> ServingException.notFound("model '" + name + "' is not loaded"));
   }
 
   private void requireExplicit(String operation) {

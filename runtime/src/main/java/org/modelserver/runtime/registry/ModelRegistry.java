@@ -56,6 +56,13 @@ public final class ModelRegistry implements AutoCloseable {
     return Optional.ofNullable(models.get(name));
   }
 
+  /** The model, loaded (not unloaded); 404 otherwise. */
+  public Model requireLoaded(String name) {
+    return find(name)
+        .filter(model -> !model.isUnloaded())
+        .orElseThrow(() -> ServingException.notFound("model '" + name + "' is not loaded"));
+  }
+
   /** Every model, sorted by name. */
   public List<Model> models() {
     return models.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();

@@ -51,11 +51,7 @@ class DefaultVersionController {
   }
 
   private Map<String, Object> describe(String name) {
-    Model model =
-        registry
-            .find(name)
-            .filter(found -> !found.isUnloaded())
-            .orElseThrow(() -> ServingException.notFound("model '" + name + "' is not loaded"));
+    Model model = registry.requireLoaded(name);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", name);
     model

@@ -79,11 +79,7 @@ class TrafficController {
   }
 
   private Map<String, Object> describe(String name) {
-    Model model =
-        registry
-            .find(name)
-            .filter(found -> !found.isUnloaded())
-            .orElseThrow(() -> ServingException.notFound("model '" + name + "' is not loaded"));
+    Model model = registry.requireLoaded(name);
     Map<String, Object> split = new LinkedHashMap<>();
     model.split().shares().forEach((version, share) -> split.put(Long.toString(version), share));
     Map<String, Object> body = new LinkedHashMap<>();

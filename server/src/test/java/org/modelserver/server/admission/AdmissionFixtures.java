@@ -16,6 +16,7 @@ import org.modelserver.grpc.v2.ModelInferResponse;
 import org.modelserver.runtime.testsupport.TinyOnnx;
 import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.TestRepos;
+import org.modelserver.server.grpc.GrpcTestClient;
 
 /** Repositories and requests shared by the admission tests. */
 final class AdmissionFixtures {
@@ -80,22 +81,7 @@ final class AdmissionFixtures {
   }
 
   static ModelInferRequest classifierRequest(String id) {
-    return ModelInferRequest.newBuilder()
-        .setModelName("classifier")
-        .setId(id)
-        .addInputs(
-            ModelInferRequest.InferInputTensor.newBuilder()
-                .setName("features")
-                .setDatatype("FP32")
-                .addShape(1)
-                .addShape(4)
-                .setContents(
-                    InferTensorContents.newBuilder()
-                        .addFp32Contents(1)
-                        .addFp32Contents(2)
-                        .addFp32Contents(3)
-                        .addFp32Contents(4)))
-        .build();
+    return GrpcTestClient.classifierRequest("").toBuilder().setId(id).build();
   }
 
   static HttpTestClient.Reply post(int port, String path, String body) {

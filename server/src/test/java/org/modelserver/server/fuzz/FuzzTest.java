@@ -22,14 +22,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.modelserver.grpc.v2.GRPCInferenceServiceGrpc;
-import org.modelserver.grpc.v2.InferTensorContents;
-import org.modelserver.grpc.v2.ModelInferRequest;
-import org.modelserver.grpc.v2.ModelInferRequest.InferInputTensor;
 import org.modelserver.grpc.v2.ModelInferResponse;
 import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.Messages;
 import org.modelserver.server.RunningServer;
 import org.modelserver.server.TestRepos;
+import org.modelserver.server.grpc.GrpcTestClient;
 import org.modelserver.server.grpc.RawMessages;
 import tools.jackson.databind.JsonNode;
 
@@ -172,19 +170,7 @@ class FuzzTest {
     ModelInferResponse grpc =
         GRPCInferenceServiceGrpc.newBlockingStub(channel)
             .withDeadlineAfter(20, TimeUnit.SECONDS)
-            .modelInfer(
-                ModelInferRequest.newBuilder()
-                    .setModelName("classifier")
-                    .addInputs(
-                        InferInputTensor.newBuilder()
-                            .setName("features")
-                            .setDatatype("FP32")
-                            .addShape(1)
-                            .addShape(4)
-                            .setContents(
-                                InferTensorContents.newBuilder()
-                                    .addAllFp32Contents(List.of(1f, 2f, 3f, 4f))))
-                    .build());
+            .modelInfer(GrpcTestClient.classifierRequest(""));
     assertThat(grpc.getOutputs(0).getShapeList())
         .as("gRPC inference " + when)
         .containsExactly(1L, 3L);

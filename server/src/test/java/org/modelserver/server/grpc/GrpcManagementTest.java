@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.modelserver.grpc.v2.InferTensorContents;
 import org.modelserver.grpc.v2.ModelInferRequest;
 import org.modelserver.grpc.v2.ModelRepositoryParameter;
 import org.modelserver.grpc.v2.RepositoryIndexRequest;
@@ -24,21 +23,7 @@ class GrpcManagementTest {
   @TempDir Path repo;
 
   private static ModelInferRequest infer(String model) {
-    return ModelInferRequest.newBuilder()
-        .setModelName(model)
-        .addInputs(
-            ModelInferRequest.InferInputTensor.newBuilder()
-                .setName("features")
-                .setDatatype("FP32")
-                .addShape(1)
-                .addShape(4)
-                .setContents(
-                    InferTensorContents.newBuilder()
-                        .addFp32Contents(1)
-                        .addFp32Contents(2)
-                        .addFp32Contents(3)
-                        .addFp32Contents(4)))
-        .build();
+    return GrpcTestClient.classifierRequest("").toBuilder().setModelName(model).build();
   }
 
   @Test

@@ -27,7 +27,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /** A gRPC channel to a test server, and conversions between JSON test data and the protocol. */
-final class GrpcTestClient implements AutoCloseable {
+public final class GrpcTestClient implements AutoCloseable {
   final ManagedChannel channel;
   private final ManagedChannel management;
   final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
@@ -107,6 +107,28 @@ final class GrpcTestClient implements AutoCloseable {
   }
 
   /** A gRPC request equal to a JSON request: typed contents, or raw_input_contents. */
+  /**
+   * The example classifier's input [1, 2, 3, 4] (FP32, shape [1, 4]) for {@code version}, "" none.
+   */
+  public static ModelInferRequest classifierRequest(String version) {
+    return ModelInferRequest.newBuilder()
+        .setModelName("classifier")
+        .setModelVersion(version)
+        .addInputs(
+            InferInputTensor.newBuilder()
+                .setName("features")
+                .setDatatype("FP32")
+                .addShape(1)
+                .addShape(4)
+                .setContents(
+                    InferTensorContents.newBuilder()
+                        .addFp32Contents(1)
+                        .addFp32Contents(2)
+                        .addFp32Contents(3)
+                        .addFp32Contents(4)))
+        .build();
+  }
+
   static ModelInferRequest request(String model, String version, JsonNode json, boolean raw) {
     ModelInferRequest.Builder request =
         ModelInferRequest.newBuilder().setModelName(model).setModelVersion(version);

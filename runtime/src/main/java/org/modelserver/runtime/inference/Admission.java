@@ -20,6 +20,7 @@ public final class Admission implements AutoCloseable {
   private final ModelGuard.Permit permit;
   private final ByteBudget server;
   private final ByteBudget model;
+  private final long startNanos = System.nanoTime();
   private long held;
   private boolean closed;
 
@@ -86,6 +87,11 @@ public final class Admission implements AutoCloseable {
       }
       reserve(bytes);
     };
+  }
+
+  /** Time since the request was admitted. */
+  public long elapsedNanos() {
+    return System.nanoTime() - startNanos;
   }
 
   /** Bytes this request holds now. */

@@ -26,17 +26,20 @@ import org.modelserver.runtime.tensor.Tensor;
 public final class InferenceService {
   private final ModelRegistry registry;
   private final Guards guards;
+  private final OutcomeListener outcomes;
 
   public InferenceService(ModelRegistry registry) {
-    this(registry, Guards.none());
+    this(registry, Guards.none(), OutcomeListener.NONE);
   }
 
   /**
    * @param guards the server-wide byte budget (each version carries its own guard)
+   * @param outcomes told how each admitted request ended (the rollout policies)
    */
-  public InferenceService(ModelRegistry registry, Guards guards) {
+  public InferenceService(ModelRegistry registry, Guards guards, OutcomeListener outcomes) {
     this.registry = registry;
     this.guards = guards;
+    this.outcomes = outcomes;
   }
 
   /**
@@ -112,6 +115,7 @@ public final class InferenceService {
         (response, failure) -> {
           admission.finish(failure);
           admission.close();
+          outcomes.finished(admission.version(), admission.elapsedNanos(), failure);
         });
     return result;
   }

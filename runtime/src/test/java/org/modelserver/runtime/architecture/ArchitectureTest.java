@@ -20,8 +20,8 @@ class ArchitectureTest {
           .importPackages("org.modelserver.runtime");
 
   /**
-   * {@code tensor ← config ← engine ← batch ← registry ← inference}, with {@code repository ←
-   * registry}.
+   * {@code tensor ← config ← engine ← batch ← registry ← inference ← rollout}, with {@code
+   * repository ← registry}.
    */
   @Test
   void packagesDependOnlyOnTheLayersBelowThem() {
@@ -50,6 +50,8 @@ class ArchitectureTest {
         .definedBy("..runtime.inference..")
         .layer("Training")
         .definedBy("..runtime.train..")
+        .layer("Rollout")
+        .definedBy("..runtime.rollout..")
         .whereLayer("Support")
         .mayNotAccessAnyLayer()
         .whereLayer("Tensor")
@@ -68,6 +70,8 @@ class ArchitectureTest {
         .mayOnlyAccessLayers("Registry", "Batch", "Engine", "Config", "Tensor", "Support")
         .whereLayer("Training")
         .mayOnlyAccessLayers("Registry", "Repository", "Engine", "Config", "Tensor", "Support")
+        .whereLayer("Rollout")
+        .mayOnlyAccessLayers("Inference", "Registry", "Repository", "Support")
         .check(RUNTIME);
   }
 

@@ -2,6 +2,8 @@ package org.modelserver.server.config;
 
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.modelserver.runtime.admission.Guards;
@@ -19,6 +21,7 @@ import org.modelserver.runtime.registry.ModelManager;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.UploadLimits;
+import org.modelserver.runtime.rollout.Rollouts;
 import org.modelserver.server.pbtxt.PbtxtConfigReader;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -26,6 +29,7 @@ import org.springframework.context.annotation.Configuration;
 /** Wires the plain-Java runtime as Spring beans. */
 @Configuration(proxyBeanMethods = false)
 public class RuntimeConfiguration {
+  private static final Duration ROLLOUT_TICK = Duration.ofMillis(500);
 
   @Bean(destroyMethod = "close")
   Engines engines(ServerOptions options) {
@@ -108,9 +112,26 @@ public class RuntimeConfiguration {
     return manager;
   }
 
+  /**
+   * Rollout policies, judged twice a second; rollouts recorded in the repository resume once the
+   * models are loaded.
+   */
+  @Bean(destroyMethod = "close")
+  Rollouts rollouts(
+      ModelManager manager,
+      ModelRegistry registry,
+      ServerOptions options,
+      PrometheusMeterRegistry meters) {
+    Rollouts rollouts =
+        new Rollouts(manager, registry, options.modelRepository(), meters, Clock.systemUTC());
+    rollouts.start(ROLLOUT_TICK);
+    return rollouts;
+  }
+
   /** Depends on the manager so that models are loaded before anything serves. */
   @Bean
-  InferenceService inferenceService(ModelRegistry registry, ModelManager manager, Guards guards) {
-    return new InferenceService(registry, guards);
+  InferenceService inferenceService(
+      ModelRegistry registry, ModelManager manager, Guards guards, Rollouts rollouts) {
+    return new InferenceService(registry, guards, rollouts);
   }
 }

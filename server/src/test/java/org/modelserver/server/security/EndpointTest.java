@@ -17,6 +17,8 @@ class EndpointTest {
         "/v2/models/m/default",
         "/v2/models/m/versions/3/default",
         "/v2/models/m/traffic",
+        "/v2/models/m/rollout",
+        "/v2/models/m/versions/2/rollout",
         "/v2/models/m/TRAFFIC",
         "/v2/models/m/finetune",
         "/v2/models/m/versions/3/finetune",

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.json.StrictJson;
+import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.rollout.Rollout;
 import org.modelserver.runtime.rollout.RolloutPolicy;
 import org.modelserver.runtime.rollout.Rollouts;
@@ -24,9 +24,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class RolloutController {
   private final Rollouts rollouts;
+  private final ModelRegistry registry;
 
-  RolloutController(Rollouts rollouts) {
+  RolloutController(Rollouts rollouts, ModelRegistry registry) {
     this.rollouts = rollouts;
+    this.registry = registry;
   }
 
   /** Starts a rollout, replacing the model's previous one. */
@@ -39,15 +41,20 @@ class RolloutController {
     return describe(rollouts.begin(model, policy));
   }
 
+  /** The rollout, running or ended; phase NONE when the loaded model has none. */
   @GetMapping("/v2/models/{model}/rollout")
   Map<String, Object> get(@PathVariable String model) {
-    return describe(
-        rollouts
-            .status(model)
-            .orElseThrow(
-                () ->
-                    ServingException.notFound(
-                        "model '" + model + "' has no rollout; start one with PUT")));
+    registry.requireLoaded(model);
+    return rollouts
+        .status(model)
+        .map(RolloutController::describe)
+        .orElseGet(
+            () -> {
+              Map<String, Object> none = new LinkedHashMap<>();
+              none.put("name", model);
+              none.put("phase", "NONE");
+              return none;
+            });
   }
 
   /** Stops and forgets the rollout; the split stays as it is. */

@@ -2,6 +2,8 @@ package org.modelserver.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
@@ -127,6 +129,68 @@ class TrafficSplitTest {
   }
 
   @Test
+  void aStickySplitKeepsEachCallerOnOneVersionOverRestAndGrpc() {
+    start();
+    HttpTestClient.Reply set =
+        put(TRAFFIC, "{\"1\": 70, \"2\": 30, \"sticky_header\": \"X-User\"}");
+    assertThat(set.status()).as(set.body()).isEqualTo(200);
+    assertThat(set.json().get("sticky_header").stringValue()).isEqualTo("x-user");
+
+    int onCanary = 0;
+    for (int user = 0; user < 100; user++) {
+      String first = restVersionAs("user-" + user);
+      for (int again = 0; again < 3; again++) {
+        assertThat(restVersionAs("user-" + user)).as("user-" + user).isEqualTo(first);
+      }
+      // gRPC metadata with the same key and value lands on the same version.
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("x-user", Metadata.ASCII_STRING_MARSHALLER), "user-" + user);
+      String grpc =
+          GRPCInferenceServiceGrpc.newBlockingStub(server.channel())
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+              .modelInfer(GrpcTestClient.classifierRequest(""))
+              .getModelVersion();
+      assertThat(grpc).as("user-" + user + " over gRPC").isEqualTo(first);
+      if (first.equals("2")) {
+        onCanary++;
+      }
+    }
+    // 30% of 100 users, sd 4.6: 12..48 is 3.9 sd either side.
+    assertThat(onCanary).isBetween(12, 48);
+    // Without the header, requests are drawn at random and reach both versions.
+    assertThat(restAnswersBy("2", 200)).isBetween(20, 120);
+  }
+
+  @Test
+  void theStickyHeaderSurvivesARestart() {
+    start();
+    split("{\"1\": 50, \"2\": 50, \"sticky_header\": \"x-session\"}");
+    String before = restVersionAs("x-session", "s-42");
+    server.close();
+    server = null;
+
+    start();
+
+    assertThat(http.get(TRAFFIC).json().get("sticky_header").stringValue()).isEqualTo("x-session");
+    assertThat(restVersionAs("x-session", "s-42")).isEqualTo(before);
+  }
+
+  private String restVersionAs(String user) {
+    return restVersionAs("x-user", user);
+  }
+
+  private String restVersionAs(String header, String value) {
+    HttpTestClient.Reply reply =
+        http.send(
+            HttpRequest.newBuilder(http.uri("/v2/models/classifier/infer"))
+                .header("Content-Type", "application/json")
+                .header(header, value)
+                .POST(HttpRequest.BodyPublishers.ofString(BODY)));
+    assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+    return reply.json().get("model_version").stringValue();
+  }
+
+  @Test
   void explicitVersionsAreNotAffected() {
     start();
     split("{\"1\": 50, \"2\": 50}");
@@ -200,6 +264,9 @@ class TrafficSplitTest {
         "{\"v1\": 100}                        | 400 | model version 'v1' is not valid",
         "{\"1\": 50, \"1\": 50}               | 400 | not valid JSON",
         "{\"1\":20,\"2\":20,\"3\":20,\"4\":10,\"5\":10,\"6\":20} | 400 | at most 5 versions",
+        "{\"1\": 100, \"sticky_header\": 7}    | 400 | sticky_header' must be a header name",
+        "{\"1\": 100, \"sticky_header\": \"a b\"} | 400 | sticky_header' must name a header",
+        "{\"sticky_header\": \"x-user\"}         | 400 | at least one version",
         "{\"1\": 50, \"9\": 50}               | 404 | has no loaded version 9 for the traffic split;"
             + " loaded versions are [1, 2]",
       })

@@ -16,6 +16,7 @@ import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.ModelRegistry;
 import org.modelserver.runtime.registry.ModelVersion;
+import org.modelserver.runtime.registry.RequestHeaders;
 import org.modelserver.runtime.stats.FailureReason;
 import org.modelserver.runtime.tensor.Tensor;
 
@@ -61,7 +62,16 @@ public final class InferenceService {
    * @param bodyBytes the bytes the body holds or will hold (0 when unknown yet)
    */
   public Admission admit(String model, Optional<Long> version, String caller, long bodyBytes) {
-    ModelVersion resolved = registry.route(model, version);
+    return admit(model, version, caller, bodyBytes, RequestHeaders.NONE);
+  }
+
+  /**
+   * As {@link #admit(String, Optional, String, long)}, with the request's transport headers for a
+   * sticky traffic split.
+   */
+  public Admission admit(
+      String model, Optional<Long> version, String caller, long bodyBytes, RequestHeaders headers) {
+    ModelVersion resolved = registry.route(model, version, headers);
     ModelGuard guard = resolved.guard().orElseThrow();
     ModelGuard.Permit permit;
     try {

@@ -150,9 +150,11 @@ public final class Model implements AutoCloseable {
   /**
    * The version that answers one request without a version: drawn by the traffic split among its
    * READY versions, else the {@link #defaultVersion()}.
+   *
+   * @param headers the request's headers, for a sticky split
    */
-  public Optional<ModelVersion> routedVersion(RandomGenerator random) {
-    return split.choose(versions, random).or(this::defaultVersion);
+  public Optional<ModelVersion> routedVersion(RandomGenerator random, RequestHeaders headers) {
+    return split.choose(versions, random, headers).or(this::defaultVersion);
   }
 
   public boolean isReady() {

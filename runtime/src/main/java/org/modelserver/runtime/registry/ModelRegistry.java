@@ -182,12 +182,21 @@ public final class ModelRegistry implements AutoCloseable {
    * @throws ServingException as {@link #resolve}
    */
   public ModelVersion route(String modelName, Optional<Long> version) {
+    return route(modelName, version, RequestHeaders.NONE);
+  }
+
+  /**
+   * As {@link #route(String, Optional)}, with the request's headers for a sticky split.
+   *
+   * @throws ServingException as {@link #resolve}
+   */
+  public ModelVersion route(String modelName, Optional<Long> version, RequestHeaders headers) {
     if (version.isPresent()) {
       return resolve(modelName, version);
     }
     Model model = requireKnown(modelName, version);
     return model
-        .routedVersion(ThreadLocalRandom.current())
+        .routedVersion(ThreadLocalRandom.current(), headers)
         .orElseGet(() -> resolve(modelName, version));
   }
 

@@ -28,7 +28,8 @@ import tools.jackson.databind.node.ObjectNode;
  * for by number, never the default until pinned). One file per model, {@code
  * <repository>/.serving/<model>.json}, written atomically (temporary file, fsync, rename, fsync of
  * the folder) before the decision takes effect, and read at start. The file also keeps the model's
- * traffic split ({@code "traffic": {"1": 95, "3": 5}}).
+ * traffic split ({@code "traffic": {"1": 95, "3": 5}}, and {@code "traffic_sticky_header"} when it
+ * is sticky).
  *
  * <p>Not thread-safe: {@link ModelManager} uses it under its lock.
  */
@@ -133,7 +134,10 @@ final class ServingDecisions {
               : Optional.empty();
       SortedSet<Long> held = new TreeSet<>();
       node.path("held").forEach(version -> held.add(Long.parseLong(version.asString())));
-      return new Decision(pin, held, readSplit(model, file, node.path("traffic")));
+      return new Decision(
+          pin,
+          held,
+          readSplit(model, file, node.path("traffic"), node.path("traffic_sticky_header")));
     } catch (NoSuchFileException e) {
       return Decision.NONE;
     } catch (IOException | JacksonException | NumberFormatException e) {
@@ -143,7 +147,8 @@ final class ServingDecisions {
   }
 
   /** The stored split; an invalid one (edited by hand) is ignored alone, keeping the pin. */
-  private static TrafficSplit readSplit(String model, Path file, JsonNode node) {
+  private static TrafficSplit readSplit(
+      String model, Path file, JsonNode node, JsonNode stickyHeader) {
     if (node.isMissingNode() || node.isNull() || node.isEmpty()) {
       return TrafficSplit.NONE;
     }
@@ -152,7 +157,9 @@ final class ServingDecisions {
       shares.put(Long.parseLong(share.getKey()), share.getValue().asInt());
     }
     try {
-      return TrafficSplit.of(shares);
+      return TrafficSplit.of(shares)
+          .withStickyHeader(
+              stickyHeader.isString() ? Optional.of(stickyHeader.asString()) : Optional.empty());
     } catch (ServingException e) {
       log.warn(
           "Ignoring the invalid traffic split of model {} in {}: {}", model, file, e.getMessage());
@@ -171,6 +178,7 @@ final class ServingDecisions {
           .split()
           .shares()
           .forEach((version, share) -> traffic.put(Long.toString(version), share));
+      decision.split().stickyHeader().ifPresent(name -> node.put("traffic_sticky_header", name));
     }
     return node;
   }

@@ -97,7 +97,7 @@ public final class Rollouts implements OutcomeListener, AutoCloseable {
     lock.lock();
     try {
       RolloutPolicy decided = policy.withBaseline(baselineOf(model, policy));
-      manager.split(model, split(decided, decided.share(0)));
+      manager.split(model, split(decided, decided.share(0)).withStickyHeader(stickyHeader(model)));
       Rollout rollout =
           new Rollout(model, decided, Rollout.Phase.RUNNING, 0, java.util.List.of(), meters, clock);
       rollout.started(
@@ -156,6 +156,11 @@ public final class Rollouts implements OutcomeListener, AutoCloseable {
     shares.put(baseline, 100 - canaryPercent);
     shares.put(policy.canary(), canaryPercent);
     return TrafficSplit.of(shares);
+  }
+
+  /** The sticky header of the model's split now, kept by the rollout's splits. */
+  private Optional<String> stickyHeader(String model) {
+    return registry.find(model).flatMap(loaded -> loaded.split().stickyHeader());
   }
 
   /** The model's rollout (running or ended), if it has one. */
@@ -272,7 +277,9 @@ public final class Rollouts implements OutcomeListener, AutoCloseable {
           case ROLLBACK -> 0;
         };
     try {
-      manager.split(rollout.model(), split(rollout.policy(), share));
+      manager.split(
+          rollout.model(),
+          split(rollout.policy(), share).withStickyHeader(stickyHeader(rollout.model())));
     } catch (ServingException e) {
       end(
           rollout,

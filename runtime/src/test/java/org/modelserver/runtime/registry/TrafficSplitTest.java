@@ -48,8 +48,34 @@ class TrafficSplitTest {
     TreeMap<Long, ModelVersion> versions = new TreeMap<>();
     versions.put(1L, ModelVersion.unavailable("m", 1, "failed"));
 
-    assertThat(split.choose(versions, new Random(1))).isEmpty();
-    assertThat(TrafficSplit.NONE.choose(versions, new Random(1))).isEmpty();
+    assertThat(split.choose(versions, new Random(1), RequestHeaders.NONE)).isEmpty();
+    assertThat(TrafficSplit.NONE.choose(versions, new Random(1), RequestHeaders.NONE)).isEmpty();
+  }
+
+  @Test
+  void stickyHeadersAreCheckedAndKeptInLowerCase() {
+    TrafficSplit split = TrafficSplit.of(Map.of(1L, 90, 2L, 10));
+    assertThat(split.withStickyHeader(Optional.of("X-User-Id")).stickyHeader())
+        .contains("x-user-id");
+    assertThat(split.withStickyHeader(Optional.empty())).isEqualTo(split);
+    for (String bad : new String[] {"", "x user", "x-data-bin", "a:b", "x".repeat(65)}) {
+      assertThatThrownBy(() -> split.withStickyHeader(Optional.of(bad)))
+          .isInstanceOf(ServingException.class)
+          .hasMessageContaining("'sticky_header' must name a header");
+    }
+  }
+
+  @Test
+  void bucketsSpreadKeysByTheirSharesAndKeepEachKeyInOne() {
+    int[] counts = new int[100];
+    for (int user = 0; user < 100_000; user++) {
+      counts[TrafficSplit.bucket("user-" + user, 100)]++;
+    }
+    for (int count : counts) {
+      // 1,000 expected per bucket, binomial sd 31.5: 850..1150 is 4.8 sd either side.
+      assertThat(count).isBetween(850, 1150);
+    }
+    assertThat(TrafficSplit.bucket("user-7", 100)).isEqualTo(TrafficSplit.bucket("user-7", 100));
   }
 
   @Test
@@ -57,7 +83,9 @@ class TrafficSplitTest {
     ServingDecisions decisions = new ServingDecisions(repo);
     ServingDecisions.Decision decision =
         new ServingDecisions.Decision(
-            Optional.of(1L), new TreeSet<>(), TrafficSplit.of(Map.of(1L, 95, 3L, 5)));
+            Optional.of(1L),
+            new TreeSet<>(),
+            TrafficSplit.of(Map.of(1L, 95, 3L, 5)).withStickyHeader(Optional.of("x-user")));
 
     assertThat(decisions.save("m", decision)).isTrue();
 

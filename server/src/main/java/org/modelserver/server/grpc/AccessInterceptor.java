@@ -28,6 +28,9 @@ final class AccessInterceptor implements ServerInterceptor {
   /** Who sent the call, for per-caller rate limits; see {@link ManagementAccess#caller}. */
   static final Context.Key<String> CALLER = Context.key("modelserver-caller");
 
+  /** The call's metadata, for a traffic split sticky on one of its keys. */
+  static final Context.Key<Metadata> HEADERS = Context.key("modelserver-headers");
+
   private final Predicate<SocketAddress> managementListener;
 
   /**
@@ -54,7 +57,9 @@ final class AccessInterceptor implements ServerInterceptor {
         access.check(endpoint, peer, headers.get(AUTHORIZATION));
     if (denial.isEmpty()) {
       Context context =
-          Context.current().withValue(CALLER, access.caller(address, headers.get(AUTHORIZATION)));
+          Context.current()
+              .withValues(
+                  CALLER, access.caller(address, headers.get(AUTHORIZATION)), HEADERS, headers);
       return Contexts.interceptCall(context, call, headers, next);
     }
     Status status =

@@ -1,6 +1,7 @@
 package org.modelserver.server.grpc;
 
 import io.grpc.Context;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -382,7 +383,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
               InferRequestDecoder.modelName(request.getModelName(), "model_name"),
               InferRequestDecoder.version(request.getModelVersion()),
               callerOf(),
-              request.getSerializedSize());
+              request.getSerializedSize(),
+              InferenceGrpcService::header);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -392,6 +394,14 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
       admission.close();
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** A metadata value of the current call, for a sticky traffic split; null when absent. */
+  private static String header(String name) {
+    Metadata headers = AccessInterceptor.HEADERS.get();
+    return headers == null
+        ? null
+        : headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
   }
 
   private static String callerOf() {

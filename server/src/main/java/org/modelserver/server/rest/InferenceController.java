@@ -66,7 +66,11 @@ class InferenceController {
     bodies.requireWithinLimit(http);
     Admission admission =
         inference.admit(
-            model, number, access.caller(http), Math.max(0, http.getContentLengthLong()));
+            model,
+            number,
+            access.caller(http),
+            Math.max(0, http.getContentLengthLong()),
+            http::getHeader);
     CompletableFuture<InferenceResponse> result;
     RestInferRequest request;
     try {

@@ -3,6 +3,7 @@ package org.modelserver.server.rest;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.json.StrictJson;
 import org.modelserver.runtime.registry.Model;
@@ -25,6 +26,7 @@ import tools.jackson.databind.JsonNode;
 @RestController
 class TrafficController {
   private static final String EXAMPLE = "{\"1\": 90, \"2\": 10}";
+  private static final String STICKY = "sticky_header";
 
   private final ModelManager manager;
   private final ModelRegistry registry;
@@ -42,7 +44,20 @@ class TrafficController {
   /** Sets the split: version number to whole percentage, summing to 100. */
   @PutMapping("/v2/models/{model}/traffic")
   Map<String, Object> put(@PathVariable String model, @RequestBody(required = false) byte[] body) {
-    manager.split(model, TrafficSplit.of(shares(body == null ? new byte[0] : body)));
+    JsonNode node =
+        StrictJson.settingsObject(body == null ? new byte[0] : body, "the traffic split", EXAMPLE);
+    JsonNode sticky = node.get(STICKY);
+    if (sticky != null && !sticky.isString()) {
+      throw ServingException.invalidArgument(
+          "traffic split '"
+              + STICKY
+              + "' must be a header name as a string, for example \"x-user-id\"; got "
+              + sticky);
+    }
+    TrafficSplit split =
+        TrafficSplit.of(shares(node))
+            .withStickyHeader(Optional.ofNullable(sticky).map(JsonNode::asString));
+    manager.split(model, split);
     return describe(model);
   }
 
@@ -53,16 +68,21 @@ class TrafficController {
     return describe(model);
   }
 
-  private static Map<Long, Integer> shares(byte[] body) {
-    JsonNode node = StrictJson.settingsObject(body, "the traffic split", EXAMPLE);
+  private static Map<Long, Integer> shares(JsonNode node) {
     Map<Long, Integer> shares = new HashMap<>();
     for (Map.Entry<String, JsonNode> share : node.properties()) {
+      if (share.getKey().equals(STICKY)) {
+        continue;
+      }
       long version =
           Versions.parse(share.getKey())
               .orElseThrow(
                   () ->
                       ServingException.invalidArgument(
-                          "traffic split keys must be version numbers, for example " + EXAMPLE));
+                          "traffic split keys must be version numbers (or '"
+                              + STICKY
+                              + "'), for example "
+                              + EXAMPLE));
       JsonNode percent = share.getValue();
       if (!percent.isIntegralNumber() || !percent.canConvertToInt()) {
         throw ServingException.invalidArgument(
@@ -85,6 +105,7 @@ class TrafficController {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", name);
     body.put("split", split);
+    model.split().stickyHeader().ifPresent(header -> body.put(STICKY, header));
     return body;
   }
 }

@@ -65,7 +65,7 @@ final class VersionWindow implements AutoCloseable {
     CircuitBreaker.Metrics metrics = outcomes.getMetrics();
     double p99 = 0;
     for (ValueAtPercentile value : latency.takeSnapshot().percentileValues()) {
-      if (value.percentile() == P99) {
+      if (Double.compare(value.percentile(), P99) == 0) {
         p99 = value.value(TimeUnit.MILLISECONDS);
       }
     }

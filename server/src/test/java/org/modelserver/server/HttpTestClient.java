@@ -88,6 +88,17 @@ public final class HttpTestClient {
             .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
   }
 
+  public Reply put(String path, String body) {
+    return send(
+        HttpRequest.newBuilder(URI.create(base(path) + path))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
+  }
+
+  public Reply delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base(path) + path)).DELETE());
+  }
+
   public Reply post(String path, JsonNode body) {
     return post(path, JSON.writeValueAsString(body));
   }

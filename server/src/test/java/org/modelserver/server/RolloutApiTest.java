@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,13 +75,6 @@ class RolloutApiTest {
     http = server.http();
   }
 
-  private HttpTestClient.Reply put(String path, String body) {
-    return http.send(
-        HttpRequest.newBuilder(http.uri(path))
-            .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString(body)));
-  }
-
   private JsonNode rollout() {
     HttpTestClient.Reply reply = http.get(ROLLOUT);
     assertThat(reply.status()).as(reply.body()).isEqualTo(200);
@@ -112,7 +104,7 @@ class RolloutApiTest {
     writeModel(TinyOnnx.slowSum());
     start();
     HttpTestClient.Reply started =
-        put(
+        http.put(
             ROLLOUT,
             "{\"baseline\": 1, \"canary\": 2, \"steps\": [50], \"min_requests\": 40,"
                 + " \"step_seconds\": 600, \"max_error_rate_increase\": 5}");
@@ -154,7 +146,7 @@ class RolloutApiTest {
     writeModel(sumOfZeros());
     start();
     HttpTestClient.Reply started =
-        put(
+        http.put(
             ROLLOUT,
             "{\"canary\": 2, \"baseline\": \"1\", \"steps\": [20, 60], \"min_requests\": 30,"
                 + " \"step_seconds\": 0, \"p99_slack_ms\": 1000}");
@@ -180,7 +172,9 @@ class RolloutApiTest {
   void aRunningRolloutResumesAfterARestart() {
     writeModel(sumOfZeros());
     start();
-    assertThat(put(ROLLOUT, "{\"canary\": 2, \"baseline\": 1, \"min_requests\": 1000000}").status())
+    assertThat(
+            http.put(ROLLOUT, "{\"canary\": 2, \"baseline\": 1, \"min_requests\": 1000000}")
+                .status())
         .isEqualTo(200);
     server.close();
     start();
@@ -198,13 +192,12 @@ class RolloutApiTest {
   void deleteStopsTheRolloutAndLeavesTheSplit() {
     writeModel(sumOfZeros());
     start();
-    put(ROLLOUT, "{\"canary\": 2, \"baseline\": 1, \"steps\": [30], \"min_requests\": 1000}");
-    HttpTestClient.Reply stopped = http.send(HttpRequest.newBuilder(http.uri(ROLLOUT)).DELETE());
+    http.put(ROLLOUT, "{\"canary\": 2, \"baseline\": 1, \"steps\": [30], \"min_requests\": 1000}");
+    HttpTestClient.Reply stopped = http.delete(ROLLOUT);
     assertThat(stopped.status()).as(stopped.body()).isEqualTo(200);
     assertThat(stopped.json().get("phase").stringValue()).isEqualTo("STOPPED");
     assertThat(rollout().get("phase").stringValue()).isEqualTo("NONE");
-    assertThat(http.send(HttpRequest.newBuilder(http.uri(ROLLOUT)).DELETE()).status())
-        .isEqualTo(404);
+    assertThat(http.delete(ROLLOUT).status()).isEqualTo(404);
     assertThat(http.get("/v2/models/m/traffic").json().get("split").toString())
         .isEqualTo("{\"1\":70,\"2\":30}");
   }
@@ -213,21 +206,21 @@ class RolloutApiTest {
   void refusesBadPoliciesAndUnknownVersions() {
     writeModel(sumOfZeros());
     start();
-    HttpTestClient.Reply unknown = put(ROLLOUT, "{\"canary\": 9, \"baseline\": 1}");
+    HttpTestClient.Reply unknown = http.put(ROLLOUT, "{\"canary\": 9, \"baseline\": 1}");
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.error()).contains("no loaded version 9");
-    HttpTestClient.Reply steps = put(ROLLOUT, "{\"canary\": 2, \"steps\": [0]}");
+    HttpTestClient.Reply steps = http.put(ROLLOUT, "{\"canary\": 2, \"steps\": [0]}");
     assertThat(steps.status()).isEqualTo(400);
     assertThat(steps.error()).contains("'steps' must be 1 to 10 rising whole percentages");
-    HttpTestClient.Reply itself = put(ROLLOUT, "{\"canary\": 2}");
+    HttpTestClient.Reply itself = http.put(ROLLOUT, "{\"canary\": 2}");
     assertThat(itself.status()).isEqualTo(400);
     assertThat(itself.error()).contains("default version, 2, which is the canary");
-    HttpTestClient.Reply notJson = put(ROLLOUT, "{canary");
+    HttpTestClient.Reply notJson = http.put(ROLLOUT, "{canary");
     assertThat(notJson.status()).isEqualTo(400);
     assertThat(notJson.error()).contains("the rollout policy is not valid JSON");
     assertThat(rollout().toString()).isEqualTo("{\"name\":\"m\",\"phase\":\"NONE\"}");
     assertThat(http.get("/v2/models/absent/rollout").status()).isEqualTo(404);
-    assertThat(put(ROLLOUT, "{\"canary\": 1}").status()).isEqualTo(200);
+    assertThat(http.put(ROLLOUT, "{\"canary\": 1}").status()).isEqualTo(200);
     assertThat(rollout().get("baseline").stringValue()).isEqualTo("2");
   }
 }

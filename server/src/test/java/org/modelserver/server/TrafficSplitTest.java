@@ -53,19 +53,8 @@ class TrafficSplitTest {
     http = server.http();
   }
 
-  private HttpTestClient.Reply put(String path, String body) {
-    return http.send(
-        HttpRequest.newBuilder(http.uri(path))
-            .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString(body)));
-  }
-
-  private HttpTestClient.Reply delete(String path) {
-    return http.send(HttpRequest.newBuilder(http.uri(path)).DELETE());
-  }
-
   private void split(String body) {
-    HttpTestClient.Reply reply = put(TRAFFIC, body);
+    HttpTestClient.Reply reply = http.put(TRAFFIC, body);
     assertThat(reply.status()).as(reply.body()).isEqualTo(200);
   }
 
@@ -132,7 +121,7 @@ class TrafficSplitTest {
   void aStickySplitKeepsEachCallerOnOneVersionOverRestAndGrpc() {
     start();
     HttpTestClient.Reply set =
-        put(TRAFFIC, "{\"1\": 70, \"2\": 30, \"sticky_header\": \"X-User\"}");
+        http.put(TRAFFIC, "{\"1\": 70, \"2\": 30, \"sticky_header\": \"X-User\"}");
     assertThat(set.status()).as(set.body()).isEqualTo(200);
     assertThat(set.json().get("sticky_header").stringValue()).isEqualTo("x-user");
 
@@ -207,7 +196,7 @@ class TrafficSplitTest {
     split("{\"1\": 100}");
     assertThat(restAnswersBy("1", 50)).isEqualTo(50);
 
-    HttpTestClient.Reply cleared = delete(TRAFFIC);
+    HttpTestClient.Reply cleared = http.delete(TRAFFIC);
 
     assertThat(cleared.status()).as(cleared.body()).isEqualTo(200);
     assertThat(cleared.json().get("split").isEmpty()).isTrue();
@@ -274,7 +263,7 @@ class TrafficSplitTest {
     start();
     split("{\"1\": 100}");
 
-    HttpTestClient.Reply reply = put(TRAFFIC, body);
+    HttpTestClient.Reply reply = http.put(TRAFFIC, body);
 
     assertThat(reply.status()).as(reply.body()).isEqualTo(status);
     assertThat(reply.error()).contains(message);
@@ -284,8 +273,8 @@ class TrafficSplitTest {
   @Test
   void aModelThatIsNotLoadedHasNoSplit() {
     start();
-    assertThat(put("/v2/models/absent/traffic", "{\"1\": 100}").status()).isEqualTo(404);
+    assertThat(http.put("/v2/models/absent/traffic", "{\"1\": 100}").status()).isEqualTo(404);
     assertThat(http.get("/v2/models/absent/traffic").status()).isEqualTo(404);
-    assertThat(delete("/v2/models/absent/traffic").status()).isEqualTo(404);
+    assertThat(http.delete("/v2/models/absent/traffic").status()).isEqualTo(404);
   }
 }

@@ -133,11 +133,18 @@ class RolloutApiTest {
       assertThat(reply.json().get("model_version").stringValue()).isEqualTo("1");
     }
     assertThat(failures("1")).isZero();
+    PrometheusText metrics = PrometheusText.parse(http.get("/metrics").body());
+    assertThat(metrics.samples("model_rollout_latency_seconds"))
+        .anySatisfy(
+            sample ->
+                assertThat(sample.labels())
+                    .containsEntry("role", "baseline")
+                    .containsEntry("version", "1")
+                    .containsEntry("quantile", "0.99"));
     assertThat(
-            PrometheusText.parse(http.get("/metrics").body())
-                .value(
-                    "model_rollout_phase",
-                    Map.of("model", "m", "baseline", "1", "canary", "2", "phase", "ROLLED_BACK")))
+            metrics.value(
+                "model_rollout_phase",
+                Map.of("model", "m", "baseline", "1", "canary", "2", "phase", "ROLLED_BACK")))
         .isEqualTo(1.0);
   }
 

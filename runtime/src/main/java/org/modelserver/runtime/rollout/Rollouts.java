@@ -196,12 +196,13 @@ public final class Rollouts implements OutcomeListener, AutoCloseable {
 
   /**
    * Counts a finished request for its model's rollout. A caller that went away and refusals for
-   * overload say nothing of the version, so they are not counted.
+   * overload say nothing of the version, and warm-up requests (statistics muted) are not traffic,
+   * so none of them is counted.
    */
   @Override
   public void finished(ModelVersion version, long nanos, Throwable failure) {
     Rollout rollout = rollouts.get(version.modelName());
-    if (rollout == null) {
+    if (rollout == null || version.statistics().isMuted()) {
       return;
     }
     Throwable cause = failure;

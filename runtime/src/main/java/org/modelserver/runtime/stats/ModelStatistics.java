@@ -56,6 +56,11 @@ public final class ModelStatistics extends ComputeDurations {
     muted = value;
   }
 
+  /** Whether requests are not counted now (a warm-up runs). */
+  public boolean isMuted() {
+    return muted;
+  }
+
   /** A request entered the queue. */
   public void enqueued() {
     pending.incrementAndGet();

@@ -9,7 +9,10 @@ import java.util.Set;
  * into management, inference and open; {@link ManagementAccess} says who may call each.
  */
 public enum Endpoint {
-  /** Health and the Prometheus scrape: served to everyone. */
+  /**
+   * Health, the Prometheus scrape, and the static files of the console and Swagger UI (which call
+   * the other endpoints under their own rules): served to everyone.
+   */
   OPEN,
   /** Metadata, configuration, statistics and inference: the inference token when configured. */
   INFERENCE,
@@ -31,7 +34,8 @@ public enum Endpoint {
   public static Endpoint ofRestPath(String path) {
     List<String> segments = segments(path);
     if (segments.isEmpty() || !is(segments, 0, "v2")) {
-      // Outside the API: /metrics, and 404 for anything else.
+      // Outside the API: /metrics, the console's static files (/, /console/**, /webjars/**,
+      // /swagger-ui/**, /openapi.yaml), and 404 for anything else.
       return OPEN;
     }
     int count = segments.size();

@@ -44,6 +44,11 @@ class EndpointTest {
         "/error",
         "/",
         "",
+        "/console/",
+        "/console/js/app.js",
+        "/webjars/uplot/dist/uPlot.esm.js",
+        "/swagger-ui/index.html",
+        "/openapi.yaml",
       })
   void openPaths(String path) {
     assertThat(Endpoint.ofRestPath(path)).isEqualTo(Endpoint.OPEN);

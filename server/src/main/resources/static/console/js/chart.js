@@ -6,10 +6,10 @@ const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
 
 /**
  * A line chart in `container`. series: [{label, scale}] (scale 'y' or 'y2'); x is a number (seconds
- * or epochs). Answers {push(x, values), set(xs, columns), size()}. The points also go into the
- * container's data-points attribute, for tests and for readers of the page source.
+ * or epochs); log: a logarithmic y axis. Answers {push(x, values), set(xs, columns), destroy()}.
+ * The number of points goes into the container's data-points attribute, for tests.
  */
-export function lineChart(container, {series, xLabel = 'time', time = true, yLabel = '', y2Label = '', height = 240}) {
+export function lineChart(container, {series, xLabel = 'time', time = true, log = false, yLabel = '', y2Label = '', height = 240}) {
   const data = [[], ...series.map(() => [])];
   const axes = [{label: xLabel}, {label: yLabel, scale: 'y'}];
   if (series.some((s) => s.scale === 'y2')) {
@@ -18,7 +18,7 @@ export function lineChart(container, {series, xLabel = 'time', time = true, yLab
   const options = {
     width: Math.max(280, container.clientWidth || 600),
     height,
-    scales: {x: {time}},
+    scales: log ? {x: {time}, y: {distr: 3}} : {x: {time}},
     axes,
     series: [{label: xLabel}, ...series.map((s, i) => ({
       label: s.label, scale: s.scale || 'y', stroke: COLOURS[i % COLOURS.length], width: 2,

@@ -1,5 +1,5 @@
-// Building DOM nodes: text always goes in as text nodes (never innerHTML), so server data cannot
-// become markup.
+// Building DOM nodes: text always goes in as text nodes, never parsed as HTML, so server data
+// cannot become markup.
 
 /** el('a', {href: '#/x', class: 'c', onclick: f}, 'text', child) */
 export function el(tag, props = {}, ...children) {

@@ -22,7 +22,7 @@ export async function jobView(main, id) {
     el('div', {class: 'actions'}, cancel),
     el('h2', {text: 'Loss'}), chartBox, losses);
   const chart = lineChart(chartBox, {series: [{label: 'train loss'}, {label: 'validation loss'}],
-    xLabel: 'epoch', time: false, yLabel: 'loss'});
+    xLabel: 'epoch', time: false, log: true, yLabel: 'loss (log scale)'});
 
   let current = job;
   const show = () => {

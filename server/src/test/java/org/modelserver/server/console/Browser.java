@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Assertions;
@@ -110,8 +111,19 @@ final class Browser implements AutoCloseable {
     driver.get(origin + path);
   }
 
+  /** Emulates a screen of this size (the viewport, not the window), a phone's below 640 px. */
   void size(Dimension size) {
-    driver.manage().window().setSize(size);
+    driver.executeCdpCommand(
+        "Emulation.setDeviceMetricsOverride",
+        Map.of(
+            "width",
+            size.width,
+            "height",
+            size.height,
+            "deviceScaleFactor",
+            1,
+            "mobile",
+            size.width < 640));
   }
 
   /** The admin token the console keeps in sessionStorage; null clears it. Reloads the page. */

@@ -106,9 +106,14 @@ final class Browser implements AutoCloseable {
     return origin;
   }
 
-  /** Opens a path of the server (with its #fragment) and waits until the page's view rendered. */
+  /** Opens a path of the server (with its #fragment). */
   void open(String path) {
     driver.get(origin + path);
+  }
+
+  /** Opens a full URL (another listener of the same server). */
+  void openUrl(String url) {
+    driver.get(url);
   }
 
   /** Emulates a screen of this size (the viewport, not the window), a phone's below 640 px. */
@@ -229,9 +234,16 @@ final class Browser implements AutoCloseable {
 
   /** Fails when a page loaded anything from outside the server or broke its own CSP. */
   void assertStayedOnTheServer() {
+    assertStayedOn(List.of(origin));
+  }
+
+  /** Fails when a page loaded anything from outside these origins or broke its own CSP. */
+  void assertStayedOn(List<String> origins) {
     List<String> urls = requestedUrls();
     assertThat(urls).as("requests the pages made").isNotEmpty();
-    assertThat(urls).as("requests outside " + origin).allMatch(url -> url.startsWith(origin + "/"));
+    assertThat(urls)
+        .as("requests outside " + origins)
+        .allMatch(url -> origins.stream().anyMatch(o -> url.startsWith(o + "/")));
     assertThat(policyViolations()).as("Content-Security-Policy violations").isEmpty();
   }
 

@@ -22,7 +22,9 @@ import org.modelserver.runtime.testsupport.TrainFixtures;
 import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.TestRepos;
 import org.openqa.selenium.Alert;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
@@ -256,6 +258,53 @@ class ConsoleBrowserTest {
         "the load to finish",
         d -> browser.find("#manage-result").getText().startsWith("Load: done"));
     assertThat(state(UNLOADED)).isEqualTo("READY");
+  }
+
+  @Test
+  void theKeyboardAloneReachesEveryViewAndTheTokenDialog() {
+    // A fresh page (freshPage loaded /console/): the first Tab is the skip link, then the menu.
+    browser.awaitElement("#models-table");
+    assertThat(press(Keys.TAB).getText()).isEqualTo("Skip to content");
+    assertThat(press(Keys.TAB).getText()).isEqualTo("Models");
+    WebElement training = press(Keys.TAB);
+    assertThat(training.getText()).isEqualTo("Training");
+    training.sendKeys(Keys.ENTER);
+    browser.awaitElement("#finetune-form");
+    // The view takes the focus, so the next Tab goes into it.
+    assertThat(press(Keys.TAB).getAttribute("id")).isEqualTo("ft-model");
+
+    assertThat(press(Keys.SHIFT, Keys.TAB).getAttribute("id")).isEqualTo("token-button");
+    assertThat(press(Keys.SHIFT, Keys.TAB).getText()).isEqualTo("API (Swagger UI)");
+    WebElement server = press(Keys.SHIFT, Keys.TAB);
+    assertThat(server.getText()).isEqualTo("Server");
+    server.sendKeys(Keys.ENTER);
+    browser.awaitElement("#server-table");
+
+    WebElement token = press(Keys.SHIFT, Keys.TAB);
+    assertThat(token.getAttribute("id")).isEqualTo("token-button");
+    token.sendKeys(Keys.ENTER);
+    browser.awaitElement("#token-dialog[open]");
+    assertThat(focused().getAttribute("id")).isEqualTo("token-input");
+    focused().sendKeys(Keys.ESCAPE);
+    browser.await(
+        5, "the dialog to close", d -> browser.find("#token-dialog").getAttribute("open") == null);
+  }
+
+  /** Presses the keys together; answers the element that has the focus then. */
+  private static WebElement press(Keys... keys) {
+    Actions actions = new Actions(browser.driver());
+    for (Keys key : keys) {
+      actions.keyDown(key);
+    }
+    for (int i = keys.length - 1; i >= 0; i--) {
+      actions.keyUp(keys[i]);
+    }
+    actions.perform();
+    return focused();
+  }
+
+  private static WebElement focused() {
+    return browser.driver().switchTo().activeElement();
   }
 
   @Test

@@ -23,7 +23,7 @@ export async function modelsView(main) {
     const needle = search.value.trim().toLowerCase();
     const wanted = state.value === 'all states' ? null : state.value;
     const shown = models.filter((m) => m.name.toLowerCase().includes(needle)
-      && (!wanted || m.versions.some((v) => v.state === wanted)));
+      && (!wanted || m.states.has(wanted)));
     page = Math.min(page, Math.max(0, Math.ceil(shown.length / PAGE) - 1));
     const slice = shown.slice(page * PAGE, (page + 1) * PAGE);
     summary.textContent = shown.length + ' of ' + models.length + ' models'
@@ -62,7 +62,8 @@ async function loadModels(main, summary) {
   }
   const byName = new Map();
   for (const r of rows) {
-    if (!byName.has(r.name)) byName.set(r.name, {name: r.name, versions: []});
+    if (!byName.has(r.name)) byName.set(r.name, {name: r.name, versions: [], states: new Set()});
+    byName.get(r.name).states.add(r.state);
     if (r.version) byName.get(r.name).versions.push({version: r.version, state: r.state, reason: r.reason});
     else if (r.state) byName.get(r.name).problem = r.reason || r.state;
   }

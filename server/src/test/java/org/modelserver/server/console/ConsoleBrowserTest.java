@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +24,7 @@ import org.modelserver.runtime.testsupport.TrainFixtures;
 import org.modelserver.server.HttpTestClient;
 import org.modelserver.server.TestRepos;
 import org.openqa.selenium.Alert;
+import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
@@ -305,6 +308,58 @@ class ConsoleBrowserTest {
 
   private static WebElement focused() {
     return browser.driver().switchTo().activeElement();
+  }
+
+  @Test
+  void pinAndTrafficSplitGoThroughTheModelPageAndShowInTheTable() {
+    browser.token(TOKEN);
+    browser.open("/console/#/models/classifier");
+    browser.awaitElement("#pin-version option[value='1']").click();
+    browser.find("#action-pin").click();
+    awaitResult("Pin: done");
+    assertThat(browser.find("#manage-result").getText()).contains("default v1 (pinned)");
+
+    browser.find("#share-1").sendKeys("30");
+    browser.find("#share-2").sendKeys("70");
+    browser.find("#action-split").click();
+    browser.await(10, "a confirmation", ExpectedConditions.alertIsPresent()).accept();
+    awaitResult("Set traffic split: done");
+
+    browser.open("/console/#/models");
+    WebElement row = browser.awaitElement("#models-table tr[data-model='classifier']");
+    assertThat(row.getText()).contains("v1 30%, v2 70%");
+    assertThat(row.findElements(By.tagName("td")).get(2).getText()).isEqualTo("v1");
+
+    browser.open("/console/#/models/classifier");
+    browser.awaitElement("#action-clear-split").click();
+    browser.await(10, "a confirmation", ExpectedConditions.alertIsPresent()).accept();
+    awaitResult("Clear traffic split: done");
+    browser.find("#action-unpin").click();
+    browser.await(10, "a confirmation", ExpectedConditions.alertIsPresent()).accept();
+    awaitResult("Unpin: done");
+    assertThat(browser.find("#manage-result").getText()).contains("default v2");
+  }
+
+  @Test
+  void anArchiveUploadedFromTheModelPageAddsAVersion(@TempDir Path data) throws Exception {
+    Path archive = data.resolve("mixed_io-v2.zip");
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(archive))) {
+      zip.putNextEntry(new ZipEntry("2/model.onnx"));
+      zip.write(Files.readAllBytes(TestRepos.exampleRepo().resolve("mixed_io/1/model.onnx")));
+      zip.closeEntry();
+    }
+    browser.token(TOKEN);
+    browser.open("/console/#/models/mixed_io");
+    browser.awaitElement("#upload-file").sendKeys(archive.toString());
+    browser.find("#action-upload").click();
+    browser.await(10, "a confirmation", ExpectedConditions.alertIsPresent()).accept();
+    awaitResult("Upload: done");
+    assertThat(browser.find("#manage-result").getText()).contains("v2 READY");
+  }
+
+  private static void awaitResult(String prefix) {
+    browser.await(
+        60, "'" + prefix + "'", d -> browser.find("#manage-result").getText().startsWith(prefix));
   }
 
   @Test

@@ -52,11 +52,21 @@ final class Browser implements AutoCloseable {
     this.origin = origin;
   }
 
-  /** Starts Chromium for pages of {@code origin} (http://localhost:port). */
-  static Browser start(String origin) {
-    Path chromium = Path.of(System.getProperty("console.chromium", "/usr/bin/chromium"));
-    Path chromedriver =
-        Path.of(System.getProperty("console.chromedriver", "/usr/bin/chromedriver"));
+  private static Path chromium() {
+    return Path.of(System.getProperty("console.chromium", "/usr/bin/chromium"));
+  }
+
+  private static Path chromedriver() {
+    return Path.of(System.getProperty("console.chromedriver", "/usr/bin/chromedriver"));
+  }
+
+  /**
+   * Fails (or, with {@code -Dconsole.browser.skip=true}, skips) the test class when Chromium or
+   * chromedriver is missing; called first, before a server starts.
+   */
+  static void requireInstalled() {
+    Path chromium = chromium();
+    Path chromedriver = chromedriver();
     if (!Files.isExecutable(chromium) || !Files.isExecutable(chromedriver)) {
       String missing =
           "the console's browser tests need Debian's Chromium ("
@@ -68,6 +78,13 @@ final class Browser implements AutoCloseable {
       Assumptions.assumeFalse(Boolean.getBoolean("console.browser.skip"), missing);
       Assertions.fail(missing);
     }
+  }
+
+  /** Starts Chromium for pages of {@code origin} (http://localhost:port). */
+  static Browser start(String origin) {
+    requireInstalled();
+    Path chromium = chromium();
+    Path chromedriver = chromedriver();
     System.setProperty("webdriver.chrome.driver", chromedriver.toString());
     ChromeOptions options = new ChromeOptions();
     options.setBinary(chromium.toFile());

@@ -48,6 +48,7 @@ class ConsoleBrowserTest {
 
   @BeforeAll
   static void start() {
+    Browser.requireInstalled();
     for (String model : List.of("classifier", "regressor_torch", "mixed_io", UNLOADED)) {
       TestRepos.copyModel(model, repo);
     }

@@ -28,6 +28,7 @@ class ConsoleWithoutAdminTokenTest {
 
   @BeforeAll
   static void start() {
+    Browser.requireInstalled();
     TestRepos.copyModel(MODEL, repo);
     // A repository of many models: listed in the index, not loaded (explicit mode).
     for (int i = 0; i < BULK; i++) {

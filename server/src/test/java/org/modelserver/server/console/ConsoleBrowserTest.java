@@ -150,6 +150,9 @@ class ConsoleBrowserTest {
       assertThat(Double.parseDouble(browser.find("#stat-latency").getText().replace(",", "")))
           .isPositive();
       browser.screenshot("model");
+      browser.size(Browser.PHONE);
+      browser.await(10, "the chart to fit a phone", d -> chartWidth() <= Browser.PHONE.width);
+      browser.screenshot("model-phone");
     } finally {
       running.set(false);
       load.join();
@@ -405,6 +408,12 @@ class ConsoleBrowserTest {
             "const s = document.querySelector('section[data-rate]');"
                 + " return s ? s.dataset.rate : '0';");
     return Double.parseDouble(String.valueOf(rate));
+  }
+
+  private static long chartWidth() {
+    return (Long)
+        browser.script(
+            "return Math.ceil(document.querySelector('#stats-chart .uplot').getBoundingClientRect().width)");
   }
 
   private static int chartPoints() {

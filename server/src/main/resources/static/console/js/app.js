@@ -13,7 +13,7 @@ const ROUTES = [
   [/^#\/training\/([^/]+)$/, 'training', jobView],
   [/^#\/training$/, 'training', trainingView],
   [/^#\/server$/, 'server', serverView],
-  [/^(#\/?(models)?)?$/, 'models', modelsView],
+  [/^(?:#\/?(?:models)?)?$/, 'models', modelsView],
 ];
 
 let stop = null;
@@ -35,7 +35,7 @@ async function route() {
     if (link.dataset.section === section) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  const args = pattern.exec(hash).slice(1, view === modelsView ? 1 : undefined);
+  const args = pattern.exec(hash).slice(1);
   try {
     stop = (await view(main, ...args.map((a) => (a ? decodeURIComponent(a) : a)))) || null;
   } catch (error) {

@@ -26,6 +26,7 @@ import org.modelserver.runtime.tensor.Tensor;
 public final class InferenceService {
   private final ModelRegistry registry;
   private final Guards guards;
+  private final Shadowing shadowing;
 
   public InferenceService(ModelRegistry registry) {
     this(registry, Guards.none());
@@ -35,8 +36,16 @@ public final class InferenceService {
    * @param guards the server-wide byte budget (each version carries its own guard)
    */
   public InferenceService(ModelRegistry registry, Guards guards) {
+    this(registry, guards, new Shadowing(registry, guards.serverBytes()));
+  }
+
+  /**
+   * @param shadowing where answered requests are offered for shadow traffic
+   */
+  public InferenceService(ModelRegistry registry, Guards guards, Shadowing shadowing) {
     this.registry = registry;
     this.guards = guards;
+    this.shadowing = shadowing;
   }
 
   /**
@@ -113,6 +122,8 @@ public final class InferenceService {
           admission.finish(failure);
           admission.close();
         });
+    // Shadow traffic: offered once answered; never delays or fails the caller.
+    result.thenAccept(response -> shadowing.offer(request, response));
     return result;
   }
 

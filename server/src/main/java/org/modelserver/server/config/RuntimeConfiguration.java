@@ -13,6 +13,7 @@ import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
 import org.modelserver.runtime.engine.torch.TorchEngine;
 import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.inference.Shadowing;
 import org.modelserver.runtime.registry.InstancePlacer;
 import org.modelserver.runtime.registry.ModelLoader;
 import org.modelserver.runtime.registry.ModelManager;
@@ -108,9 +109,16 @@ public class RuntimeConfiguration {
     return manager;
   }
 
+  /** Shadow traffic: its pool and what it found (the shadow API and /metrics read it). */
+  @Bean(destroyMethod = "close")
+  Shadowing shadowing(ModelRegistry registry, Guards guards) {
+    return new Shadowing(registry, guards.serverBytes());
+  }
+
   /** Depends on the manager so that models are loaded before anything serves. */
   @Bean
-  InferenceService inferenceService(ModelRegistry registry, ModelManager manager, Guards guards) {
-    return new InferenceService(registry, guards);
+  InferenceService inferenceService(
+      ModelRegistry registry, ModelManager manager, Guards guards, Shadowing shadowing) {
+    return new InferenceService(registry, guards, shadowing);
   }
 }

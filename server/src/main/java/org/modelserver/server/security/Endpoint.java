@@ -14,8 +14,8 @@ public enum Endpoint {
   /** Metadata, configuration, statistics and inference: the inference token when configured. */
   INFERENCE,
   /**
-   * The repository API, default-version pins, traffic splits, fine-tuning, training: the admin
-   * token.
+   * The repository API, default-version pins, traffic splits, shadow traffic, fine-tuning,
+   * training: the admin token.
    */
   MANAGEMENT;
 
@@ -48,6 +48,7 @@ public enum Endpoint {
       int action = count - 1;
       if (is(segments, action, "default")
           || is(segments, action, "traffic")
+          || is(segments, action, "shadow")
           || is(segments, action, "finetune")) {
         return MANAGEMENT;
       }

@@ -107,7 +107,8 @@ final class ShadowMetrics {
         .append("\",version=\"")
         .append(pair.version())
         .append("\",shadow_version=\"")
-        .append(pair.shadowVersion());
+        .append(pair.shadowVersion())
+        .append('"');
   }
 
   private static String number(double value) {

@@ -113,14 +113,15 @@ class ShadowController {
     ShadowSetting setting = model.shadow();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", name);
-    if (setting.isEmpty()) {
-      body.put("shadow", null);
-    } else {
-      Map<String, Object> shadow = new LinkedHashMap<>();
-      shadow.put("version", Long.toString(setting.version().orElseThrow()));
-      shadow.put("percent", setting.percent());
-      body.put("shadow", shadow);
-    }
+    Map<String, Object> shadow = new LinkedHashMap<>();
+    setting
+        .version()
+        .ifPresent(
+            version -> {
+              shadow.put("version", Long.toString(version));
+              shadow.put("percent", setting.percent());
+            });
+    body.put("shadow", shadow);
     List<Map<String, Object>> agreement = new ArrayList<>();
     for (ShadowStats.PairReport pair : shadowing.stats().reports()) {
       boolean current =
@@ -157,7 +158,10 @@ class ShadowController {
     return json;
   }
 
-  /** JSON has no infinity: an infinite difference (NaN against a number) is written as a string. */
+  /**
+   * Absent before anything was compared; JSON has no infinity, so an infinite difference (NaN
+   * against a number) is written as a string.
+   */
   private static Object orNull(OptionalDouble value) {
     if (value.isEmpty()) {
       return null;

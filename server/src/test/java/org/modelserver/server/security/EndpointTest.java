@@ -18,6 +18,7 @@ class EndpointTest {
         "/v2/models/m/versions/3/default",
         "/v2/models/m/traffic",
         "/v2/models/m/TRAFFIC",
+        "/v2/models/m/shadow",
         "/v2/models/m/finetune",
         "/v2/models/m/versions/3/finetune",
         "/v2/training",

@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.modelserver.runtime.admission.ByteBudget;
 import org.modelserver.runtime.admission.ModelGuard;
 import org.modelserver.runtime.batch.Scheduler;
@@ -29,10 +31,13 @@ import org.slf4j.LoggerFactory;
  * are compared into {@link ShadowStats}.
  *
  * <p>The caller never waits for nor sees the shadow: {@link #offer} only draws, checks for room and
- * hands the request to a small pool of its own; the shadow run and the comparison happen there (or
- * on the shadow version's batch threads). Shadow work is bounded three ways, and dropped and
- * counted when any is full: the shadow version's queue, this pool's backlog, and the byte budgets
- * (the server's and the shadow version's), which hold the inputs' bytes until the shadow run ends.
+ * puts the request in a small backlog, without waking any thread. One worker thread of its own
+ * takes the backlog one request at a time, runs it on the shadow version and compares. Shadow work
+ * is bounded, and dropped and counted when a bound is reached: the shadow version's queue, the
+ * backlog, the byte budgets (the server's and the shadow version's, which hold the inputs' bytes
+ * until the shadow run ends), and a CPU budget: after each run the worker rests so that shadow runs
+ * take at most {@link #CPU_SHARE} of its time, since on a small machine every core the shadow takes
+ * is taken from callers.
  *
  * <p>The inputs are shared, not copied: every transport decodes a request into tensors of their own
  * (freshly allocated buffers, never pooled or reused), which are immutable once built, so they stay
@@ -41,38 +46,52 @@ import org.slf4j.LoggerFactory;
 public final class Shadowing implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Shadowing.class);
 
-  /** Shadow runs at a time: one thread, so that the shadow takes at most one core from callers. */
-  static final int THREADS = 1;
-
-  /** Requests waiting for the shadow pool beyond those running. */
+  /** Requests waiting for the shadow worker. */
   static final int BACKLOG = 16;
+
+  /** The share of the worker's time that shadow runs may take (the rest it rests). */
+  static final double CPU_SHARE = 0.1;
+
+  /**
+   * How often an active worker looks at the backlog (it is not woken, so that callers pay no
+   * wake-up).
+   */
+  private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /** After this long without work the worker blocks on the backlog instead of polling it. */
+  private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+  /** The longest rest after one run (a run that waited long mostly waited, not computed). */
+  private static final long MAX_REST_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** The longest a worker waits for one shadow run before it takes the next. */
+  private static final long RUN_TIMEOUT_SECONDS = 60;
 
   private final ModelRegistry registry;
   private final ByteBudget serverBytes;
-  private final ThreadPoolExecutor pool;
+  private final double cpuShare;
+  private final ArrayBlockingQueue<Run> backlog;
+  private final Object startLock = new Object();
   private final ShadowStats stats = new ShadowStats();
+  private Thread worker; // guarded by startLock
+  private volatile boolean closed;
 
   /**
    * @param serverBytes the server's in-flight byte budget, which also holds the inputs a shadow run
    *     keeps after the caller's request has ended
    */
   public Shadowing(ModelRegistry registry, ByteBudget serverBytes) {
-    this(registry, serverBytes, THREADS, BACKLOG);
+    this(registry, serverBytes, BACKLOG, CPU_SHARE);
   }
 
-  Shadowing(ModelRegistry registry, ByteBudget serverBytes, int threads, int backlog) {
+  Shadowing(ModelRegistry registry, ByteBudget serverBytes, int backlog, double cpuShare) {
+    if (cpuShare <= 0 || cpuShare > 1) {
+      throw new IllegalArgumentException("the shadow's CPU share must be in (0, 1]");
+    }
     this.registry = registry;
     this.serverBytes = serverBytes;
-    this.pool =
-        new ThreadPoolExecutor(
-            threads,
-            threads,
-            30,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(backlog),
-            DaemonThreads.numbered("shadow"),
-            new ThreadPoolExecutor.AbortPolicy());
-    pool.allowCoreThreadTimeOut(true);
+    this.cpuShare = cpuShare;
+    this.backlog = new ArrayBlockingQueue<>(backlog);
   }
 
   /** What shadow traffic found so far. */
@@ -130,14 +149,52 @@ public final class Shadowing implements AutoCloseable {
       pair.count(ShadowStats.Outcome.DROPPED);
       return;
     }
-    try {
-      pool.execute(() -> run(pair, shadow, scheduler, request, response, bytes));
-    } catch (RejectedExecutionException e) {
+    if (closed || !backlog.offer(new Run(pair, shadow, scheduler, request, response, bytes))) {
       bytes.release();
       pair.count(ShadowStats.Outcome.DROPPED);
+      return;
+    }
+    startWorker();
+  }
+
+  private void startWorker() {
+    synchronized (startLock) {
+      if (worker == null && !closed) {
+        worker = DaemonThreads.named("shadow").newThread(this::work);
+        worker.start();
+      }
     }
   }
 
+  /** Takes the backlog one run at a time, resting after each to keep to the CPU share. */
+  private void work() {
+    long idleSince = System.nanoTime();
+    while (!closed) {
+      Run next = backlog.poll();
+      try {
+        if (next == null) {
+          if (System.nanoTime() - idleSince < IDLE_NANOS) {
+            LockSupport.parkNanos(POLL_NANOS);
+          } else {
+            next = backlog.poll(1, TimeUnit.SECONDS);
+          }
+        }
+        if (next != null) {
+          long start = System.nanoTime();
+          next.run();
+          long spent = System.nanoTime() - start;
+          LockSupport.parkNanos(Math.min(MAX_REST_NANOS, (long) (spent * (1 / cpuShare - 1))));
+          idleSince = System.nanoTime();
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.debug("A shadow run failed", e);
+      }
+    }
+  }
+
+  /** Runs one request on the shadow version and waits (bounded) for it to be compared. */
   private static void run(
       ShadowStats.Pair pair,
       ModelVersion shadow,
@@ -145,23 +202,33 @@ public final class Shadowing implements AutoCloseable {
       InferenceRequest request,
       InferenceResponse response,
       Reservation bytes) {
-    List<String> outputs;
+    CompletableFuture<Void> done;
     try {
-      outputs = comparable(shadow, request, response);
-      scheduler
-          .submit(request.inputs(), outputs, 0, 0)
-          .whenComplete(
-              (values, failure) -> {
-                bytes.release();
-                if (failure != null) {
-                  pair.count(outcomeOf(failure));
-                } else {
-                  compare(pair, outputs, response, values);
-                }
-              });
+      List<String> outputs = comparable(shadow, request, response);
+      done =
+          scheduler
+              .submit(request.inputs(), outputs, 0, 0)
+              .handle(
+                  (values, failure) -> {
+                    bytes.release();
+                    if (failure != null) {
+                      pair.count(outcomeOf(failure));
+                    } else {
+                      compare(pair, outputs, response, values);
+                    }
+                    return null;
+                  });
     } catch (RuntimeException e) {
       bytes.release();
       pair.count(outcomeOf(e));
+      return;
+    }
+    try {
+      done.get(RUN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // counted by the handler when the run ends
     }
   }
 
@@ -224,10 +291,33 @@ public final class Shadowing implements AutoCloseable {
     return total;
   }
 
-  /** Stops the shadow pool; runs under way finish, waiting ones are dropped. */
+  /** Stops the shadow worker; waiting runs are dropped (their bytes released). */
   @Override
   public void close() {
-    pool.shutdownNow();
+    closed = true;
+    synchronized (startLock) {
+      if (worker != null) {
+        worker.interrupt();
+      }
+    }
+    Run left;
+    while ((left = backlog.poll()) != null) {
+      left.bytes().release();
+      left.pair().count(ShadowStats.Outcome.DROPPED);
+    }
+  }
+
+  /** One request waiting for the shadow worker. */
+  private record Run(
+      ShadowStats.Pair pair,
+      ModelVersion shadow,
+      Scheduler scheduler,
+      InferenceRequest request,
+      InferenceResponse response,
+      Reservation bytes) {
+    void run() {
+      Shadowing.run(pair, shadow, scheduler, request, response, bytes);
+    }
   }
 
   /** Bytes a shadow run holds in the server's and the shadow version's budgets. */

@@ -6,7 +6,8 @@
 #
 #   src/bench/shadow.sh [--rounds N] [--seconds S] [--out FILE] [--no-build]
 #
-# Two loads: 1 connection (closed loop: the latency a lone caller sees, the CPUs not saturated by
+# Each round also has a control turn (the shadow off again), whose ratio to "off" shows the noise
+# of the machine alone. Two loads: 1 connection (closed loop: the latency a lone caller sees, the CPUs not saturated by
 # callers) and 8 connections (the server near saturation on a small machine, where the shadow's
 # CPU is taken from callers and shadow work is dropped once its queue is full). The server runs on
 # 127.0.0.1 on a free port with an admin token (no management listener); every process it starts
@@ -29,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --seconds) SECONDS_PER_TURN="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
     *) echo "shadow.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -91,33 +92,43 @@ shadow_off
 wrk_run "$WORK/warm-off.log" "$URL/infer" "$BODY" "$WARMUP" 8
 
 ROWS=()
+SIDES=(off on ctl)
 for ROUND in $(seq 1 "$ROUNDS"); do
   for C in 1 8; do
-    # Alternate which side goes first, so that drift in the machine's load hits both alike.
-    if ((ROUND % 2 == 1)); then order="off on"; else order="on off"; fi
-    for side in $order; do
-      if [[ $side == on ]]; then
-        shadow_on
-        res="$(shadow_counts)"
-        read -r m0 d0 f0 <<<"$res"
-        res="$(turn on "$C")"
-        read -r on_rps on_p50 on_p99 <<<"$res"
-        sleep 0.5 # the last shadow runs finish
-        res="$(shadow_counts)"
-        read -r m1 d1 f1 <<<"$res"
-        shadow_off
-      else
-        res="$(turn off "$C")"
-        read -r off_rps off_p50 off_p99 <<<"$res"
-      fi
+    # Rotate which side goes first, so that drift in the machine's load hits all alike. "ctl" is
+    # a second turn with the shadow off: its ratio to "off" is the noise the machine makes alone.
+    for k in 0 1 2; do
+      side="${SIDES[$(((ROUND - 1 + k) % 3))]}"
+      case "$side" in
+        on)
+          shadow_on
+          res="$(shadow_counts)"
+          read -r m0 d0 f0 <<<"$res"
+          res="$(turn on "$C")"
+          read -r on_rps on_p50 on_p99 <<<"$res"
+          sleep 0.5 # the last shadow runs finish
+          res="$(shadow_counts)"
+          read -r m1 d1 f1 <<<"$res"
+          shadow_off
+          ;;
+        off)
+          res="$(turn off "$C")"
+          read -r off_rps off_p50 off_p99 <<<"$res"
+          ;;
+        ctl)
+          res="$(turn ctl "$C")"
+          read -r ctl_rps ctl_p50 ctl_p99 <<<"$res"
+          ;;
+      esac
     done
     mirrored=$((m1 - m0)) dropped=$((d1 - d0)) failed=$((f1 - f0))
     load="$(cut -d' ' -f1 /proc/loadavg)"
     row=$(awk -v r="$ROUND" -v c="$C" -v l="$load" -v fr="$off_rps" -v f5="$off_p50" -v f9="$off_p99" \
-      -v nr="$on_rps" -v n5="$on_p50" -v n9="$on_p99" -v m="$mirrored" -v d="$dropped" -v fl="$failed" \
-      'BEGIN { printf "| %d | %d | %s | %d | %d | %d | %d | %d | %d | %.3f | %.3f | %.3f | %d | %d | %d | %.0f%% |",
-        r, c, l, fr, f5, f9, nr, n5, n9, n5 / f5, n9 / f9, nr / fr, m, d, fl,
-        (nr * '"$SECONDS_PER_TURN"' > 0 ? 100 * m / (nr * '"$SECONDS_PER_TURN"') : 0) }')
+      -v nr="$on_rps" -v n5="$on_p50" -v n9="$on_p99" -v cr="$ctl_rps" -v c5="$ctl_p50" -v c9="$ctl_p99" \
+      -v m="$mirrored" -v d="$dropped" -v fl="$failed" -v s="$SECONDS_PER_TURN" \
+      'BEGIN { printf "| %d | %d | %s | %d | %d | %d | %d | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d | %d | %.0f%% |",
+        r, c, l, fr, f5, f9, nr, n5, n9, n5 / f5, n9 / f9, nr / fr, c5 / f5, c9 / f9, cr / fr, m, d, fl,
+        (nr * s > 0 ? 100 * m / (nr * s) : 0) }')
     log "$row"
     ROWS+=("$row")
   done
@@ -127,7 +138,7 @@ stop_server
 # median COLUMN CONNECTIONS: the median of a column (1-based in the row's | fields) over the rounds.
 median() {
   printf '%s\n' "${ROWS[@]}" | awk -F'|' -v c="$1" -v k="$2" '{ gsub(/ /, "", $3) } $3 == k { gsub(/ /, "", $c); print $c }' \
-    | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+    | sort -g | awk '{ v[NR] = $1 } END { printf "%s [%s..%s]", v[int((NR + 1) / 2)], v[1], v[NR] }'
 }
 REPORT=$(
   cat <<EOF
@@ -138,17 +149,22 @@ Measured by \`src/bench/shadow.sh\` on $(nproc) CPUs shared with other tenants
 (ONNX, dynamic batching), requests without a version (answered by version 2, the default), REST
 JSON, one row per request. "On" mirrors 100% of them to version 1 (\`PUT /v2/models/classifier/shadow\`
 \`{"version": 1, "percent": 100}\`); "off" is the same server after \`DELETE\`. wrk drives each side
-for ${SECONDS_PER_TURN} s, off and on alternating which goes first, ${ROUNDS} rounds, after a
+for ${SECONDS_PER_TURN} s, off, on and a control turn (off again) rotating which goes first,
+${ROUNDS} rounds, after a
 ${WARMUP} s warm-up of each. Ratios are on / off within a round; the load column is the 1-minute
 load average at the end of the round (the machine has $(nproc) CPUs).
 
-| Round | Connections | Load | Off req/s | Off p50 µs | Off p99 µs | On req/s | On p50 µs | On p99 µs | p50 on/off | p99 on/off | req/s on/off | Mirrored | Dropped | Failed | Mirrored share |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| Round | Connections | Load | Off req/s | Off p50 µs | Off p99 µs | On req/s | On p50 µs | On p99 µs | p50 on/off | p99 on/off | req/s on/off | p50 ctl/off | p99 ctl/off | req/s ctl/off | Mirrored | Dropped | Failed | Mirrored share |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 $(printf '%s\n' "${ROWS[@]}")
 
-Medians over the rounds, 1 connection: p50 on/off **$(median 11 1)**, p99 on/off **$(median 12 1)**,
-req/s on/off **$(median 13 1)**. 8 connections: p50 on/off **$(median 11 8)**, p99 on/off
-**$(median 12 8)**, req/s on/off **$(median 13 8)**.
+Medians over the rounds (min..max in brackets), shadow on against off, and the control (a second
+turn with the shadow off) against off, which is the machine's own noise:
+
+| Connections | p50 on/off | p50 ctl/off | p99 on/off | p99 ctl/off | req/s on/off | req/s ctl/off |
+|---:|---:|---:|---:|---:|---:|---:|
+| 1 | $(median 11 1) | $(median 14 1) | $(median 12 1) | $(median 15 1) | $(median 13 1) | $(median 16 1) |
+| 8 | $(median 11 8) | $(median 14 8) | $(median 12 8) | $(median 15 8) | $(median 13 8) | $(median 16 8) |
 
 "Mirrored share" is the mirrored count over the requests answered in the "on" turn; the rest were
 dropped because the shadow version's queue or the shadow pool's backlog was full (\`Dropped\`).

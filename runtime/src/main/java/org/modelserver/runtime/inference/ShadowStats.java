@@ -51,16 +51,9 @@ public final class ShadowStats {
     return reports;
   }
 
-  /** The figures of the model's pairs whose shadow is {@code shadowVersion}. */
-  public List<PairReport> reports(String model, long shadowVersion) {
-    return reports().stream()
-        .filter(report -> report.model().equals(model) && report.shadowVersion() == shadowVersion)
-        .toList();
-  }
-
-  /** Forgets the model's figures (it was unloaded). */
-  public void forget(String model) {
-    pairs.keySet().removeIf(key -> key.model().equals(model));
+  /** The model's figures, by version and shadow version. */
+  public List<PairReport> reports(String model) {
+    return reports().stream().filter(report -> report.model().equals(model)).toList();
   }
 
   /** The counters of one answering version and its shadow. */

@@ -73,7 +73,7 @@ public final class Shadowing implements AutoCloseable {
   private final ArrayBlockingQueue<Run> backlog;
   private final Object startLock = new Object();
   private final ShadowStats stats = new ShadowStats();
-  private Thread worker; // guarded by startLock
+  private volatile Thread worker; // started once, under startLock
   private volatile boolean closed;
 
   /**
@@ -158,6 +158,9 @@ public final class Shadowing implements AutoCloseable {
   }
 
   private void startWorker() {
+    if (worker != null) {
+      return;
+    }
     synchronized (startLock) {
       if (worker == null && !closed) {
         worker = DaemonThreads.named("shadow").newThread(this::work);

@@ -123,10 +123,9 @@ class ShadowController {
             });
     body.put("shadow", shadow);
     List<Map<String, Object>> agreement = new ArrayList<>();
-    for (ShadowStats.PairReport pair : shadowing.stats().reports()) {
-      boolean current =
-          setting.version().map(version -> version == pair.shadowVersion()).orElse(true);
-      if (pair.model().equals(name) && current) {
+    for (ShadowStats.PairReport pair : shadowing.stats().reports(name)) {
+      // While a shadow is set, its figures; when none is, all the model's.
+      if (setting.version().map(version -> version == pair.shadowVersion()).orElse(true)) {
         agreement.add(pair(pair));
       }
     }

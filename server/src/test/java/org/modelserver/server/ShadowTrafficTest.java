@@ -299,9 +299,12 @@ class ShadowTrafficTest {
     shadow(SHADOW, "{\"version\": 1, \"percent\": 100}");
     String body = features(new float[][] {{1, 2, 3, 4}});
 
+    var stub = GRPCInferenceServiceGrpc.newBlockingStub(server.channel());
     for (int i = 0; i < 20; i++) {
       infer("/v2/models/classifier/versions/2/infer", body);
       infer("/v2/models/classifier/versions/1/infer", body);
+      assertThat(stub.modelInfer(GrpcTestClient.classifierRequest("2")).getModelVersion())
+          .isEqualTo("2");
     }
     // The shadow pool runs in order: once these 5 are counted, earlier ones would be too.
     for (int i = 0; i < 5; i++) {
@@ -310,6 +313,20 @@ class ShadowTrafficTest {
 
     JsonNode pair = agreement(SHADOW, settled(5));
     assertThat(pair.get("mirrored").longValue()).isEqualTo(5);
+  }
+
+  @Test
+  void requestsAnsweredByTheShadowVersionItselfAreNotMirrored() {
+    classifier();
+    start("classifier");
+    shadow(SHADOW, "{\"version\": 2, \"percent\": 100}"); // 2 is the default version
+
+    for (int i = 0; i < 10; i++) {
+      infer("/v2/models/classifier/infer", features(new float[][] {{1, 2, 3, 4}}));
+    }
+
+    sleep(200);
+    assertThat(http.get(SHADOW).json().get("agreement").isEmpty()).isTrue();
   }
 
   @Test

@@ -15,6 +15,7 @@ import org.modelserver.runtime.admission.ByteBudget;
 import org.modelserver.runtime.admission.ModelGuard;
 import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.concurrent.DaemonThreads;
+import org.modelserver.runtime.concurrent.IdlePriority;
 import org.modelserver.runtime.error.ErrorKind;
 import org.modelserver.runtime.error.ServingException;
 import org.modelserver.runtime.registry.Model;
@@ -35,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * takes the backlog one request at a time, runs it on the shadow version and compares. Shadow work
  * is bounded, and dropped and counted when a bound is reached: the shadow version's queue, the
  * backlog, the byte budgets (the server's and the shadow version's, which hold the inputs' bytes
- * until the shadow run ends), and a CPU budget: after each run the worker rests so that shadow runs
- * take at most {@link #CPU_SHARE} of its time, since on a small machine every core the shadow takes
- * is taken from callers.
+ * until the shadow run ends), and the CPU: the worker runs in the idle scheduling class ({@link
+ * IdlePriority}), so it only gets CPU time callers leave, and after each run it rests so that
+ * shadow runs take at most {@link #CPU_SHARE} of its time.
  *
  * <p>The inputs are shared, not copied: every transport decodes a request into tensors of their own
  * (freshly allocated buffers, never pooled or reused), which are immutable once built, so they stay
@@ -169,8 +170,17 @@ public final class Shadowing implements AutoCloseable {
     }
   }
 
-  /** Takes the backlog one run at a time, resting after each to keep to the CPU share. */
+  /**
+   * Takes the backlog one run at a time, resting after each to keep to the CPU share, in the idle
+   * scheduling class: it gets only CPU time that callers leave, and never preempts them.
+   */
   private void work() {
+    String lowered = IdlePriority.lowerCurrentThread();
+    if (lowered.isEmpty()) {
+      log.info("The shadow worker could not be given the idle CPU priority; it runs at normal");
+    } else {
+      log.debug("The shadow worker runs at {}", lowered);
+    }
     long idleSince = System.nanoTime();
     while (!closed) {
       Run next = backlog.poll();
@@ -207,6 +217,13 @@ public final class Shadowing implements AutoCloseable {
       Reservation bytes) {
     CompletableFuture<Void> done;
     try {
+      if (scheduler.pendingRequests() > 0) {
+        // The shadow version serves callers too (a split, or requests naming it): a run of this
+        // low-priority thread could hold an instance they wait for, so it steps aside.
+        bytes.release();
+        pair.count(ShadowStats.Outcome.DROPPED);
+        return;
+      }
       List<String> outputs = comparable(shadow, request, response);
       done =
           scheduler

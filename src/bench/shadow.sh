@@ -167,7 +167,8 @@ turn with the shadow off) against off, which is the machine's own noise:
 | 8 | $(median 11 8) | $(median 14 8) | $(median 12 8) | $(median 15 8) | $(median 13 8) | $(median 16 8) |
 
 "Mirrored share" is the mirrored count over the requests answered in the "on" turn; the rest were
-dropped because the shadow version's queue or the shadow pool's backlog was full (\`Dropped\`).
+dropped (\`Dropped\`): the shadow worker runs in the idle scheduling class with a budget of a tenth
+of one core, so on a busy machine it takes few of them and its 16-request backlog is full.
 EOF
 )
 if [[ "$OUT" != "-" ]]; then

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.modelserver.runtime.admission.ByteBudget;
 import org.modelserver.runtime.admission.ModelGuard;
@@ -72,9 +73,8 @@ public final class Shadowing implements AutoCloseable {
   private final ByteBudget serverBytes;
   private final double cpuShare;
   private final ArrayBlockingQueue<Run> backlog;
-  private final Object startLock = new Object();
   private final ShadowStats stats = new ShadowStats();
-  private volatile Thread worker; // started once, under startLock
+  private final AtomicReference<Thread> worker = new AtomicReference<>();
   private volatile boolean closed;
 
   /**
@@ -159,14 +159,12 @@ public final class Shadowing implements AutoCloseable {
   }
 
   private void startWorker() {
-    if (worker != null) {
+    if (worker.get() != null || closed) {
       return;
     }
-    synchronized (startLock) {
-      if (worker == null && !closed) {
-        worker = DaemonThreads.named("shadow").newThread(this::work);
-        worker.start();
-      }
+    Thread thread = DaemonThreads.named("shadow").newThread(this::work);
+    if (worker.compareAndSet(null, thread)) {
+      thread.start();
     }
   }
 
@@ -315,10 +313,9 @@ public final class Shadowing implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    synchronized (startLock) {
-      if (worker != null) {
-        worker.interrupt();
-      }
+    Thread thread = worker.get();
+    if (thread != null) {
+      thread.interrupt(); // the worker also sees closed, should this come before its start
     }
     Run left;
     while ((left = backlog.poll()) != null) {

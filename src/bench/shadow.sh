@@ -4,7 +4,7 @@
 # alternating), driven by wrk for the same time each; caller-visible p50/p99 latency and throughput,
 # and the on/off ratios taken within each round (the median round is reported).
 #
-#   src/bench/shadow.sh [--rounds N] [--seconds S] [--out FILE] [--no-build]
+#   src/bench/shadow.sh [--rounds N] [--seconds S] [--percent P] [--out FILE] [--no-build]
 #
 # Each round also has a control turn (the shadow off again), whose ratio to "off" shows the noise
 # of the machine alone. Two loads: 1 connection (closed loop: the latency a lone caller sees, the CPUs not saturated by
@@ -24,10 +24,12 @@ WORK="$ROOT/target/bench/shadow"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 JAVA="${JAVA:-java}"
 TOKEN="shadow-bench-token"
+PERCENT=100
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --seconds) SECONDS_PER_TURN="$2"; shift 2 ;;
+    --percent) PERCENT="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     -h|--help) sed -n 2,16p "$0"; exit 0 ;;
@@ -61,7 +63,7 @@ AUTH=(-H "Authorization: Bearer $TOKEN")
 
 shadow_on() {
   curl -sf "${AUTH[@]}" -X PUT -H 'Content-Type: application/json' \
-    -d '{"version": 1, "percent": 100}' "$URL/shadow" >/dev/null || die "PUT /shadow failed"
+    -d "{\"version\": 1, \"percent\": $PERCENT}" "$URL/shadow" >/dev/null || die "PUT /shadow failed"
 }
 shadow_off() { curl -sf "${AUTH[@]}" -X DELETE "$URL/shadow" >/dev/null || die "DELETE /shadow failed"; }
 # shadow_counts: "mirrored dropped failed" for version 2 (the default) shadowed by version 1.
@@ -142,13 +144,13 @@ median() {
 }
 REPORT=$(
   cat <<EOF
-# Shadow traffic: caller-visible latency with the shadow off and at 100%
+# Shadow traffic: caller-visible latency with the shadow off and at ${PERCENT}%
 
 Measured by \`src/bench/shadow.sh\` on $(nproc) CPUs shared with other tenants
 ($(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)): the example \`classifier\`
 (ONNX, dynamic batching), requests without a version (answered by version 2, the default), REST
-JSON, one row per request. "On" mirrors 100% of them to version 1 (\`PUT /v2/models/classifier/shadow\`
-\`{"version": 1, "percent": 100}\`); "off" is the same server after \`DELETE\`. wrk drives each side
+JSON, one row per request. "On" mirrors ${PERCENT}% of them to version 1 (\`PUT /v2/models/classifier/shadow\`
+\`{"version": 1, "percent": ${PERCENT}}\`); "off" is the same server after \`DELETE\`. wrk drives each side
 for ${SECONDS_PER_TURN} s, off, on and a control turn (off again) rotating which goes first,
 ${ROUNDS} rounds, after a
 ${WARMUP} s warm-up of each. Ratios are on / off within a round; the load column is the 1-minute

@@ -4,12 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.modelserver.runtime.admission.ByteBudget;
@@ -33,13 +34,13 @@ import org.slf4j.LoggerFactory;
  * are compared into {@link ShadowStats}.
  *
  * <p>The caller never waits for nor sees the shadow: {@link #offer} only draws, checks for room and
- * puts the request in a small backlog, without waking any thread. One worker thread of its own
- * takes the backlog one request at a time, runs it on the shadow version and compares. Shadow work
- * is bounded, and dropped and counted when a bound is reached: the shadow version's queue, the
- * backlog, the byte budgets (the server's and the shadow version's, which hold the inputs' bytes
- * until the shadow run ends), and the CPU: the worker runs in the idle scheduling class ({@link
- * IdlePriority}), so it only gets CPU time callers leave, and after each run it rests so that
- * shadow runs take at most {@link #CPU_SHARE} of its time.
+ * puts the request in a small backlog, without a lock and without waking any thread. One worker
+ * thread of its own takes the backlog one request at a time, runs it on the shadow version and
+ * compares. Shadow work is bounded, and dropped and counted when a bound is reached: the shadow
+ * version's queue, the backlog, the byte budgets (the server's and the shadow version's, which hold
+ * the inputs' bytes until the shadow run ends), and the CPU: the worker runs in the idle scheduling
+ * class ({@link IdlePriority}), so it only gets CPU time callers leave, and after each run it rests
+ * so that shadow runs take at most {@link #CPU_SHARE} of its time.
  *
  * <p>The inputs are shared, not copied: every transport decodes a request into tensors of their own
  * (freshly allocated buffers, never pooled or reused), which are immutable once built, so they stay
@@ -72,7 +73,12 @@ public final class Shadowing implements AutoCloseable {
   private final ModelRegistry registry;
   private final ByteBudget serverBytes;
   private final double cpuShare;
-  private final ArrayBlockingQueue<Run> backlog;
+  // Lock-free: the worker runs at idle priority, and a lock it held while preempted would make
+  // callers wait for it (priority inversion). The count bounds the queue.
+  private final ConcurrentLinkedQueue<Run> backlog = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger waiting = new AtomicInteger();
+  private final int backlogLimit;
+  private volatile boolean sleeping;
   private final ShadowStats stats = new ShadowStats();
   private final AtomicReference<Thread> worker = new AtomicReference<>();
   private volatile boolean closed;
@@ -92,7 +98,7 @@ public final class Shadowing implements AutoCloseable {
     this.registry = registry;
     this.serverBytes = serverBytes;
     this.cpuShare = cpuShare;
-    this.backlog = new ArrayBlockingQueue<>(backlog);
+    this.backlogLimit = backlog;
   }
 
   /** What shadow traffic found so far. */
@@ -141,21 +147,25 @@ public final class Shadowing implements AutoCloseable {
       InferenceRequest request,
       InferenceResponse response) {
     Scheduler scheduler = shadow.scheduler().orElseThrow();
-    if (!scheduler.hasRoom()) {
+    // The shadow version's queue is checked by the worker: its lock is one the worker holds.
+    if (closed || waiting.incrementAndGet() > backlogLimit) {
+      waiting.decrementAndGet();
       pair.count(ShadowStats.Outcome.DROPPED);
       return;
     }
     Reservation bytes = Reservation.take(serverBytes, shadow.guard(), inputBytes(request));
     if (bytes == null) {
+      waiting.decrementAndGet();
       pair.count(ShadowStats.Outcome.DROPPED);
       return;
     }
-    if (closed || !backlog.offer(new Run(pair, shadow, scheduler, request, response, bytes))) {
-      bytes.release();
-      pair.count(ShadowStats.Outcome.DROPPED);
-      return;
+    backlog.add(new Run(pair, shadow, scheduler, request, response, bytes));
+    Thread running = worker.get();
+    if (running == null) {
+      startWorker();
+    } else if (sleeping) {
+      LockSupport.unpark(running); // only after a long idle spell
     }
-    startWorker();
   }
 
   private void startWorker() {
@@ -181,28 +191,41 @@ public final class Shadowing implements AutoCloseable {
     }
     long idleSince = System.nanoTime();
     while (!closed) {
-      Run next = backlog.poll();
-      try {
-        if (next == null) {
-          if (System.nanoTime() - idleSince < IDLE_NANOS) {
-            LockSupport.parkNanos(POLL_NANOS);
-          } else {
-            next = backlog.poll(1, TimeUnit.SECONDS);
+      Run next = take();
+      if (next == null) {
+        if (System.nanoTime() - idleSince < IDLE_NANOS) {
+          LockSupport.parkNanos(POLL_NANOS);
+        } else {
+          sleeping = true;
+          if (backlog.isEmpty()) {
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1)); // an offer unparks it
           }
+          sleeping = false;
         }
-        if (next != null) {
-          long start = System.nanoTime();
-          next.run();
-          long spent = System.nanoTime() - start;
-          LockSupport.parkNanos(Math.min(MAX_REST_NANOS, (long) (spent * (1 / cpuShare - 1))));
-          idleSince = System.nanoTime();
-        }
-      } catch (InterruptedException e) {
-        return;
+        continue;
+      }
+      try {
+        long start = System.nanoTime();
+        next.run();
+        long spent = System.nanoTime() - start;
+        LockSupport.parkNanos(Math.min(MAX_REST_NANOS, (long) (spent * (1 / cpuShare - 1))));
       } catch (RuntimeException e) {
         log.debug("A shadow run failed", e);
       }
+      idleSince = System.nanoTime();
     }
+    Run left;
+    while ((left = take()) != null) {
+      left.abandon();
+    }
+  }
+
+  private Run take() {
+    Run next = backlog.poll();
+    if (next != null) {
+      waiting.decrementAndGet();
+    }
+    return next;
   }
 
   /** Runs one request on the shadow version and waits (bounded) for it to be compared. */
@@ -215,9 +238,9 @@ public final class Shadowing implements AutoCloseable {
       Reservation bytes) {
     CompletableFuture<Void> done;
     try {
-      if (scheduler.pendingRequests() > 0) {
-        // The shadow version serves callers too (a split, or requests naming it): a run of this
-        // low-priority thread could hold an instance they wait for, so it steps aside.
+      if (!scheduler.hasRoom() || scheduler.pendingRequests() > 0) {
+        // A full queue, or the shadow version serves callers too (a split, or requests naming
+        // it): a run of this low-priority thread could hold an instance they wait for.
         bytes.release();
         pair.count(ShadowStats.Outcome.DROPPED);
         return;
@@ -315,12 +338,12 @@ public final class Shadowing implements AutoCloseable {
     closed = true;
     Thread thread = worker.get();
     if (thread != null) {
-      thread.interrupt(); // the worker also sees closed, should this come before its start
-    }
-    Run left;
-    while ((left = backlog.poll()) != null) {
-      left.bytes().release();
-      left.pair().count(ShadowStats.Outcome.DROPPED);
+      LockSupport.unpark(thread); // it sees closed and abandons what waits
+    } else {
+      Run left;
+      while ((left = take()) != null) {
+        left.abandon();
+      }
     }
   }
 
@@ -334,6 +357,11 @@ public final class Shadowing implements AutoCloseable {
       Reservation bytes) {
     void run() {
       Shadowing.run(pair, shadow, scheduler, request, response, bytes);
+    }
+
+    void abandon() {
+      bytes.release();
+      pair.count(ShadowStats.Outcome.DROPPED);
     }
   }
 

@@ -28,6 +28,7 @@ public final class InferenceService {
   private final ModelRegistry registry;
   private final Guards guards;
   private final OutcomeListener outcomes;
+  private final Shadowing shadowing;
 
   public InferenceService(ModelRegistry registry) {
     this(registry, Guards.none(), OutcomeListener.NONE);
@@ -38,9 +39,19 @@ public final class InferenceService {
    * @param outcomes told how each admitted request ended (the rollout policies)
    */
   public InferenceService(ModelRegistry registry, Guards guards, OutcomeListener outcomes) {
+    this(registry, guards, outcomes, new Shadowing(registry, guards.serverBytes()));
+  }
+
+  /**
+   * @param outcomes told how each admitted request ended (the rollout policies)
+   * @param shadowing where answered requests are offered for shadow traffic
+   */
+  public InferenceService(
+      ModelRegistry registry, Guards guards, OutcomeListener outcomes, Shadowing shadowing) {
     this.registry = registry;
     this.guards = guards;
     this.outcomes = outcomes;
+    this.shadowing = shadowing;
   }
 
   /**
@@ -127,6 +138,8 @@ public final class InferenceService {
           admission.close();
           outcomes.finished(admission.version(), admission.elapsedNanos(), failure);
         });
+    // Shadow traffic: offered once answered; never delays or fails the caller.
+    result.thenAccept(response -> shadowing.offer(request, response));
     return result;
   }
 

@@ -6,9 +6,10 @@ import org.modelserver.runtime.repository.ModelRepository;
 import org.modelserver.runtime.repository.ModelSource;
 
 /**
- * Pins and unpins a model's default version and sets its traffic split, recording each decision in
- * {@link ServingDecisions} before it takes effect, so that a restart or a crash keeps it. Pinning a
- * held version promotes it. Not thread-safe: {@link ModelManager} calls it under its lock.
+ * Pins and unpins a model's default version and sets its traffic split and shadow, recording each
+ * decision in {@link ServingDecisions} before it takes effect, so that a restart or a crash keeps
+ * it. Pinning a held version promotes it. Not thread-safe: {@link ModelManager} calls it under its
+ * lock.
  */
 final class DefaultVersions {
   private final ModelRepository repository;
@@ -113,6 +114,37 @@ final class DefaultVersions {
     }
     decisions.save(name, decisions.of(name).withSplit(split));
     registry.swap(model.withSplit(split));
+  }
+
+  /** See {@link ModelManager#shadow}; {@code model} is the loaded model. */
+  void shadow(Model model, ShadowSetting shadow) {
+    String name = model.name();
+    if (shadow.version().isPresent()) {
+      long version = shadow.version().get();
+      ModelVersion loaded =
+          model
+              .version(version)
+              .orElseThrow(
+                  () ->
+                      ServingException.notFound(
+                          "model '"
+                              + name
+                              + "' has no loaded version "
+                              + version
+                              + " to shadow; loaded versions are "
+                              + model.versions().keySet()));
+      if (!loaded.isReady()) {
+        throw ServingException.conflict(
+            "model '"
+                + name
+                + "' version "
+                + version
+                + " is not ready, so it cannot be the shadow: "
+                + loaded.reason());
+      }
+    }
+    decisions.save(name, decisions.of(name).withShadow(shadow));
+    registry.swap(model.withShadow(shadow));
   }
 
   /**

@@ -22,6 +22,7 @@ public final class Model implements AutoCloseable {
   private final Set<Long> held;
   private final boolean unloaded;
   private final TrafficSplit split;
+  private final ShadowSetting shadow;
 
   private Model(
       String name,
@@ -30,7 +31,8 @@ public final class Model implements AutoCloseable {
       Long pinned,
       Set<Long> held,
       boolean unloaded,
-      TrafficSplit split) {
+      TrafficSplit split,
+      ShadowSetting shadow) {
     this.name = Objects.requireNonNull(name, "name");
     this.problem = Objects.requireNonNull(problem, "problem");
     this.versions = Collections.unmodifiableNavigableMap(new TreeMap<>(versions));
@@ -38,10 +40,12 @@ public final class Model implements AutoCloseable {
     this.held = Set.copyOf(held);
     this.unloaded = unloaded;
     this.split = Objects.requireNonNull(split, "split");
+    this.shadow = Objects.requireNonNull(shadow, "shadow");
   }
 
   public static Model of(String name, NavigableMap<Long, ModelVersion> versions) {
-    return new Model(name, "", versions, null, Set.of(), false, TrafficSplit.NONE);
+    return new Model(
+        name, "", versions, null, Set.of(), false, TrafficSplit.NONE, ShadowSetting.NONE);
   }
 
   /**
@@ -50,7 +54,8 @@ public final class Model implements AutoCloseable {
    */
   public static Model failed(
       String name, String problem, NavigableMap<Long, ModelVersion> versions) {
-    return new Model(name, problem, versions, null, Set.of(), false, TrafficSplit.NONE);
+    return new Model(
+        name, problem, versions, null, Set.of(), false, TrafficSplit.NONE, ShadowSetting.NONE);
   }
 
   /** A model an operator unloaded: known, serving nothing. */
@@ -62,12 +67,13 @@ public final class Model implements AutoCloseable {
         null,
         Set.of(),
         true,
-        TrafficSplit.NONE);
+        TrafficSplit.NONE,
+        ShadowSetting.NONE);
   }
 
   /** The same model whose default version is {@code version} while that version is READY. */
   public Model withPin(Optional<Long> version) {
-    return new Model(name, problem, versions, version.orElse(null), held, unloaded, split);
+    return new Model(name, problem, versions, version.orElse(null), held, unloaded, split, shadow);
   }
 
   /**
@@ -75,7 +81,7 @@ public final class Model implements AutoCloseable {
    * the default unless pinned (fine-tuned versions that were not promoted).
    */
   public Model withHeld(Set<Long> versions) {
-    return new Model(name, problem, this.versions, pinned, versions, unloaded, split);
+    return new Model(name, problem, this.versions, pinned, versions, unloaded, split, shadow);
   }
 
   /**
@@ -83,7 +89,20 @@ public final class Model implements AutoCloseable {
    * READY versions, ahead of the default version.
    */
   public Model withSplit(TrafficSplit split) {
-    return new Model(name, problem, versions, pinned, held, unloaded, split);
+    return new Model(name, problem, versions, pinned, held, unloaded, split, shadow);
+  }
+
+  /**
+   * The same model with this shadow: a share of its requests without a version is mirrored to the
+   * shadow version once answered.
+   */
+  public Model withShadow(ShadowSetting shadow) {
+    return new Model(name, problem, versions, pinned, held, unloaded, split, shadow);
+  }
+
+  /** The model's shadow traffic; {@link ShadowSetting#NONE} when nothing is mirrored. */
+  public ShadowSetting shadow() {
+    return shadow;
   }
 
   /** The model's traffic split; {@link TrafficSplit#NONE} when requests follow the default. */

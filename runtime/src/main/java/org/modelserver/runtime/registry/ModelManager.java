@@ -333,6 +333,24 @@ public final class ModelManager implements AutoCloseable {
   }
 
   /**
+   * Mirrors a share of the model's requests without a version to a shadow version once they are
+   * answered ({@link ShadowSetting#NONE} stops it). The shadow version must be loaded and READY;
+   * the setting is recorded before it takes effect.
+   *
+   * @throws ServingException NOT_FOUND for a model or version that is not loaded, CONFLICT for a
+   *     version that is not READY
+   */
+  public void shadow(String name, ShadowSetting shadow) {
+    ModelRepository.requireValidName(name);
+    lock.lock();
+    try {
+      defaults.shadow(registry.requireLoaded(name), shadow);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * The model's version folders by number, as the repository has them (installs a crash interrupted
    * are rolled back first); empty for a model the repository lacks.
    */

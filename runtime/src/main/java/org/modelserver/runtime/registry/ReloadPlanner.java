@@ -173,7 +173,8 @@ final class ReloadPlanner {
                 : Model.failed(name, "reload failed: " + String.join("; ", failures), versions))
             .withPin(pin.filter(versions::containsKey))
             .withHeld(heldOf(source))
-            .withSplit(decided.apply(name).split());
+            .withSplit(decided.apply(name).split())
+            .withShadow(decided.apply(name).shadow());
     return new Reload(name, current, next, from, loaded, failures, failed, keptServing);
   }
 
@@ -206,7 +207,8 @@ final class ReloadPlanner {
         Model.failed(name, keptServing ? "reload failed: " + reason : reason, versions)
             .withPin(pin)
             .withHeld(heldOf(source))
-            .withSplit(decided.apply(name).split());
+            .withSplit(decided.apply(name).split())
+            .withShadow(decided.apply(name).shadow());
     // A config or policy failure concerns every version, including uploaded ones.
     return new Reload(name, current, next, from, List.of(), List.of(reason), null, keptServing);
   }

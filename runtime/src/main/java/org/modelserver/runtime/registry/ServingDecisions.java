@@ -29,7 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <repository>/.serving/<model>.json}, written atomically (temporary file, fsync, rename, fsync of
  * the folder) before the decision takes effect, and read at start. The file also keeps the model's
  * traffic split ({@code "traffic": {"1": 95, "3": 5}}, and {@code "traffic_sticky_header"} when it
- * is sticky).
+ * is sticky) and its shadow ({@code "shadow": {"version": "3", "percent": 10}}).
  *
  * <p>Not thread-safe: {@link ModelManager} uses it under its lock.
  */
@@ -37,36 +37,47 @@ final class ServingDecisions {
   private static final Logger log = LoggerFactory.getLogger(ServingDecisions.class);
   private static final ObjectMapper JSON = StrictJson.json();
 
-  /** A model's decisions: its pin, its held versions and its traffic split. */
-  record Decision(Optional<Long> pin, SortedSet<Long> held, TrafficSplit split) {
-    static final Decision NONE = new Decision(Optional.empty(), new TreeSet<>(), TrafficSplit.NONE);
+  /** A model's decisions: its pin, its held versions, its traffic split and its shadow. */
+  record Decision(
+      Optional<Long> pin, SortedSet<Long> held, TrafficSplit split, ShadowSetting shadow) {
+    static final Decision NONE =
+        new Decision(Optional.empty(), new TreeSet<>(), TrafficSplit.NONE, ShadowSetting.NONE);
 
     Decision {
       held = Collections.unmodifiableSortedSet(new TreeSet<>(held));
     }
 
+    /** Decisions without a shadow. */
+    Decision(Optional<Long> pin, SortedSet<Long> held, TrafficSplit split) {
+      this(pin, held, split, ShadowSetting.NONE);
+    }
+
     Decision withPin(Optional<Long> version) {
-      return new Decision(version, held, split);
+      return new Decision(version, held, split, shadow);
     }
 
     Decision withSplit(TrafficSplit next) {
-      return new Decision(pin, held, next);
+      return new Decision(pin, held, next, shadow);
+    }
+
+    Decision withShadow(ShadowSetting next) {
+      return new Decision(pin, held, split, next);
     }
 
     Decision hold(long version) {
       SortedSet<Long> more = new TreeSet<>(held);
       more.add(version);
-      return new Decision(pin, more, split);
+      return new Decision(pin, more, split, shadow);
     }
 
     Decision release(long version) {
       SortedSet<Long> fewer = new TreeSet<>(held);
       fewer.remove(version);
-      return new Decision(pin, fewer, split);
+      return new Decision(pin, fewer, split, shadow);
     }
 
     boolean isEmpty() {
-      return pin.isEmpty() && held.isEmpty() && split.isEmpty();
+      return pin.isEmpty() && held.isEmpty() && split.isEmpty() && shadow.isEmpty();
     }
   }
 
@@ -137,7 +148,8 @@ final class ServingDecisions {
       return new Decision(
           pin,
           held,
-          readSplit(model, file, node.path("traffic"), node.path("traffic_sticky_header")));
+          readSplit(model, file, node.path("traffic"), node.path("traffic_sticky_header")),
+          readShadow(model, file, node.path("shadow")));
     } catch (NoSuchFileException e) {
       return Decision.NONE;
     } catch (IOException | JacksonException | NumberFormatException e) {
@@ -167,6 +179,20 @@ final class ServingDecisions {
     }
   }
 
+  /** The stored shadow; an invalid one (edited by hand) is ignored alone, keeping the rest. */
+  private static ShadowSetting readShadow(String model, Path file, JsonNode node) {
+    if (node.isMissingNode() || node.isNull() || node.isEmpty()) {
+      return ShadowSetting.NONE;
+    }
+    try {
+      return ShadowSetting.of(
+          Long.parseLong(node.path("version").asString()), node.path("percent").asInt());
+    } catch (ServingException | NumberFormatException | JacksonException e) {
+      log.warn("Ignoring the invalid shadow of model {} in {}: {}", model, file, e.getMessage());
+      return ShadowSetting.NONE;
+    }
+  }
+
   private static ObjectNode toJson(Decision decision) {
     ObjectNode node = JSON.createObjectNode();
     decision.pin().ifPresent(version -> node.put("pinned", Long.toString(version)));
@@ -180,6 +206,15 @@ final class ServingDecisions {
           .forEach((version, share) -> traffic.put(Long.toString(version), share));
       decision.split().stickyHeader().ifPresent(name -> node.put("traffic_sticky_header", name));
     }
+    ShadowSetting shadow = decision.shadow();
+    shadow
+        .version()
+        .ifPresent(
+            version -> {
+              ObjectNode mirrored = node.putObject("shadow");
+              mirrored.put("version", Long.toString(version));
+              mirrored.put("percent", shadow.percent());
+            });
     return node;
   }
 }

@@ -15,6 +15,7 @@ import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
 import org.modelserver.runtime.engine.torch.TorchEngine;
 import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.inference.Shadowing;
 import org.modelserver.runtime.registry.InstancePlacer;
 import org.modelserver.runtime.registry.ModelLoader;
 import org.modelserver.runtime.registry.ModelManager;
@@ -128,10 +129,20 @@ public class RuntimeConfiguration {
     return rollouts;
   }
 
+  /** Shadow traffic: its pool and what it found (the shadow API and /metrics read it). */
+  @Bean(destroyMethod = "close")
+  Shadowing shadowing(ModelRegistry registry, Guards guards) {
+    return new Shadowing(registry, guards.serverBytes());
+  }
+
   /** Depends on the manager so that models are loaded before anything serves. */
   @Bean
   InferenceService inferenceService(
-      ModelRegistry registry, ModelManager manager, Guards guards, Rollouts rollouts) {
-    return new InferenceService(registry, guards, rollouts);
+      ModelRegistry registry,
+      ModelManager manager,
+      Guards guards,
+      Rollouts rollouts,
+      Shadowing shadowing) {
+    return new InferenceService(registry, guards, rollouts, shadowing);
   }
 }

@@ -17,8 +17,8 @@ public enum Endpoint {
   /** Metadata, configuration, statistics and inference: the inference token when configured. */
   INFERENCE,
   /**
-   * The repository API, default-version pins, traffic splits, rollouts, fine-tuning, training: the
-   * admin token.
+   * The repository API, default-version pins, traffic splits, rollouts, shadow traffic,
+   * fine-tuning, training: the admin token.
    */
   MANAGEMENT;
 
@@ -53,6 +53,7 @@ public enum Endpoint {
       if (is(segments, action, "default")
           || is(segments, action, "traffic")
           || is(segments, action, "rollout")
+          || is(segments, action, "shadow")
           || is(segments, action, "finetune")) {
         return MANAGEMENT;
       }

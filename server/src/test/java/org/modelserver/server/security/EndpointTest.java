@@ -20,6 +20,7 @@ class EndpointTest {
         "/v2/models/m/rollout",
         "/v2/models/m/versions/2/rollout",
         "/v2/models/m/TRAFFIC",
+        "/v2/models/m/shadow",
         "/v2/models/m/finetune",
         "/v2/models/m/versions/3/finetune",
         "/v2/training",

@@ -82,6 +82,16 @@ class EnsembleTest {
     ensemble(
         "unknown_model", oneStep(EXTRACT.replace("feature_extractor", "nope"), "TYPE_FP32", "[6]"));
     ensemble(
+        "nested",
+        PIPELINE_YAML.substring(0, PIPELINE_YAML.indexOf("ensemble_scheduling:"))
+            + """
+            ensemble_scheduling:
+              step:
+                - model_name: feature_pipeline
+                  input_map: {RAW: RAW}
+                  output_map: {PROBABILITIES: PROBABILITIES}
+            """);
+    ensemble(
         "variable_input", oneStep(EXTRACT, "TYPE_FP32", "[6]").replace("dims: [4]", "dims: [-1]"));
     ensemble("type_mismatch", oneStep(EXTRACT, "TYPE_INT64", "[6]"));
     ensemble("shape_mismatch", oneStep(EXTRACT, "TYPE_FP32", "[5]"));
@@ -140,6 +150,17 @@ class EnsembleTest {
     JsonNode fromPbtxt = http.get("/v2/models/feature_pipeline/config").json();
     JsonNode fromYaml = http.get("/v2/models/pipeline_yaml/config").json();
     assertThat(fromPbtxt.get("ensemble_scheduling")).isEqualTo(fromYaml.get("ensemble_scheduling"));
+  }
+
+  @Test
+  void anEnsembleOfAnEnsembleGivesTheSameOutputs() {
+    String body =
+        "{\"inputs\":[{\"name\":\"RAW\",\"shape\":[2,4],\"datatype\":\"FP32\","
+            + "\"data\":[0.1,0.2,0.3,0.4,1,2,3,4]}]}";
+    HttpTestClient.Reply nested = http.post("/v2/models/nested/infer", body);
+    HttpTestClient.Reply direct = http.post("/v2/models/feature_pipeline/infer", body);
+    assertThat(nested.status()).as(nested.body()).isEqualTo(200);
+    assertThat(nested.json().get("outputs")).isEqualTo(direct.json().get("outputs"));
   }
 
   @Test

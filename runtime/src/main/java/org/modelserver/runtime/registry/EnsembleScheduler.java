@@ -120,9 +120,10 @@ final class EnsembleScheduler implements RequestScheduler {
       this.outputs = outputs;
       this.priority = priority;
       this.timeoutMicros = timeoutMicros;
+      // A cancelled or failed request withdraws its steps that are still queued.
       result.whenComplete(
           (values, failure) -> {
-            if (failure instanceof CancellationException) {
+            if (failure != null) {
               List<CompletableFuture<?>> steps;
               synchronized (this) {
                 steps = List.copyOf(running);

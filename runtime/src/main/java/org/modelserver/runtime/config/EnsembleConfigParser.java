@@ -22,7 +22,30 @@ final class EnsembleConfigParser {
   private static final Set<String> NOT_SUPPORTED =
       Set.of("max_inflight_requests", "model_namespace");
 
+  /** Keys that configure a model's own instances, which an ensemble does not have. */
+  private static final List<String> NOT_FOR_ENSEMBLES =
+      List.of(
+          "default_model_filename",
+          "dynamic_batching",
+          "instance_group",
+          "optimization",
+          "model_warmup",
+          "backend");
+
   private EnsembleConfigParser() {}
+
+  /** Refuses, naming it, a top-level key that does not apply to an ensemble. */
+  static void refuseInstanceKeys(JsonNode root) {
+    for (String key : NOT_FOR_ENSEMBLES) {
+      if (root.has(key)) {
+        throw new ModelConfigException(
+            "'"
+                + key
+                + "' does not apply to an ensemble (platform 'ensemble'): it has no"
+                + " instances or model file of its own; set it on the composing models");
+      }
+    }
+  }
 
   static List<EnsembleStep> steps(JsonNode node) {
     String where = "ensemble_scheduling";

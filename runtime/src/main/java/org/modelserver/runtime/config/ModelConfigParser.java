@@ -68,16 +68,6 @@ public final class ModelConfigParser {
           "model_warmup",
           "ensemble_scheduling");
 
-  /** Keys that configure a model's own instances, which an ensemble does not have. */
-  private static final List<String> NOT_FOR_ENSEMBLES =
-      List.of(
-          "default_model_filename",
-          "dynamic_batching",
-          "instance_group",
-          "optimization",
-          "model_warmup",
-          "backend");
-
   /** Triton keys this server does not implement yet; named separately for a clearer message. */
   private static final Set<String> NOT_YET_SUPPORTED =
       Set.of(
@@ -226,15 +216,7 @@ public final class ModelConfigParser {
     }
     builder.platform(platform(root));
     if (root.has("platform") && Platforms.ENSEMBLE.equals(root.get("platform").asString(""))) {
-      for (String key : NOT_FOR_ENSEMBLES) {
-        if (root.has(key)) {
-          throw new ModelConfigException(
-              "'"
-                  + key
-                  + "' does not apply to an ensemble (platform 'ensemble'): it has no"
-                  + " instances or model file of its own; set it on the composing models");
-        }
-      }
+      EnsembleConfigParser.refuseInstanceKeys(root);
     }
     if (root.has("ensemble_scheduling")) {
       builder.ensembleSteps(EnsembleConfigParser.steps(root.get("ensemble_scheduling")));

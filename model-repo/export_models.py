@@ -726,6 +726,7 @@ def export_all(out_dir):
               % (torch_name, TORCHSCRIPT_TOLERANCE))
 
     export_torchscript_only(out_dir)
+    export_ensemble(out_dir)
 
 
 # ---------------------------------------------------------------------------
@@ -832,6 +833,151 @@ def export_bench_models(out_dir):
                        os.path.join(out_dir, "resnet18_torch", "1", "model.pt"),
                        ["image"], {"image": {0: "batch"}})
     write_text(os.path.join(out_dir, "resnet18_torch", "config.yaml"), RESNET18_TORCH_CONFIG)
+
+
+# ---------------------------------------------------------------------------
+# Ensemble example: feature_extractor (ONNX) -> classifier_head (TorchScript),
+# composed by feature_pipeline (platform: ensemble, config.pbtxt). The
+# pipeline's reference.json holds PyTorch's outputs of the same composition:
+# the extractor module, then the head module. Kept below every other model's
+# classes so that the committed model.pt files keep their bytes.
+# ---------------------------------------------------------------------------
+
+FEATURE_EXTRACTOR_CONFIG = """\
+# Step 1 of the feature_pipeline ensemble: 4 raw values -> 6 features.
+platform: onnxruntime_onnx
+max_batch_size: 32
+input:
+  - name: raw
+    data_type: TYPE_FP32
+    dims: [4]
+output:
+  - name: features
+    data_type: TYPE_FP32
+    dims: [6]
+dynamic_batching:
+  max_queue_delay_microseconds: 2000
+"""
+
+CLASSIFIER_HEAD_CONFIG = TORCHSCRIPT_CONFIG_HEADER + """\
+# Step 2 of the feature_pipeline ensemble; fine-tunable like the other TorchScript models.
+max_batch_size: 32
+input:
+  - name: features
+    data_type: TYPE_FP32
+    dims: [6]
+output:
+  - name: probabilities
+    data_type: TYPE_FP32
+    dims: [3]
+dynamic_batching:
+  max_queue_delay_microseconds: 2000
+"""
+
+FEATURE_PIPELINE_CONFIG = """\
+# A Triton ensemble, written as Triton's documentation writes one: raw values go
+# through feature_extractor (ONNX), its features through classifier_head
+# (TorchScript). Each step runs on its model's own dynamic batcher.
+name: "feature_pipeline"
+platform: "ensemble"
+max_batch_size: 32
+input [
+  {
+    name: "RAW"
+    data_type: TYPE_FP32
+    dims: [ 4 ]
+  }
+]
+output [
+  {
+    name: "PROBABILITIES"
+    data_type: TYPE_FP32
+    dims: [ 3 ]
+  }
+]
+ensemble_scheduling {
+  step [
+    {
+      model_name: "feature_extractor"
+      model_version: -1
+      input_map {
+        key: "raw"
+        value: "RAW"
+      }
+      output_map {
+        key: "features"
+        value: "extracted_features"
+      }
+    },
+    {
+      model_name: "classifier_head"
+      model_version: -1
+      input_map {
+        key: "features"
+        value: "extracted_features"
+      }
+      output_map {
+        key: "probabilities"
+        value: "PROBABILITIES"
+      }
+    }
+  ]
+}
+"""
+
+
+class FeatureExtractor(torch.nn.Module):
+    """Linear(4, 8) + ReLU + Linear(8, 6) + tanh: a feature vector of 6."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 6), torch.nn.Tanh())
+
+    def forward(self, raw):
+        return self.layers(raw)
+
+
+class ClassifierHead(torch.nn.Module):
+    """softmax(head(body(features))): Linear(6, 8) + ReLU, then Linear(8, 3)."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU())
+        self.head = torch.nn.Linear(8, 3)
+
+    def forward(self, features):
+        return torch.softmax(self.head(self.body(features)), dim=1)
+
+
+def export_ensemble(out_dir):
+    torch.manual_seed(7)
+    extractor = FeatureExtractor().eval()
+    torch.manual_seed(8)
+    head = ClassifierHead().eval()
+    export_onnx(extractor, (torch.zeros(2, 4, dtype=torch.float32),),
+                os.path.join(out_dir, "feature_extractor", "1", "model.onnx"),
+                ["raw"], ["features"], {"raw": {0: "batch"}, "features": {0: "batch"}})
+    write_text(os.path.join(out_dir, "feature_extractor", "config.yaml"), FEATURE_EXTRACTOR_CONFIG)
+    loaded_head = export_torchscript(head, (torch.zeros(2, 6, dtype=torch.float32),),
+                                     os.path.join(out_dir, "classifier_head", "1", "model.pt"),
+                                     ["features"], {"features": {0: "batch"}})
+    write_text(os.path.join(out_dir, "classifier_head", "config.yaml"), CLASSIFIER_HEAD_CONFIG)
+    os.makedirs(os.path.join(out_dir, "feature_pipeline", "1"), exist_ok=True)
+    write_text(os.path.join(out_dir, "feature_pipeline", "1", ".gitkeep"), "")
+    write_text(os.path.join(out_dir, "feature_pipeline", "config.pbtxt"), FEATURE_PIPELINE_CONFIG)
+
+    raw3 = f32([[0.5, -1.0, 2.0, 0.25], [1.5, 0.0, -0.75, 3.0], [-2.0, 1.25, 0.5, -0.5]])
+    raw1 = f32([[0.1, 0.2, 0.3, 0.4]])
+    cases = []
+    for request_id, raw in (("feature_pipeline-batch3", raw3), ("feature_pipeline-batch1", raw1)):
+        features = run_torch(extractor, [raw])[0]
+        probabilities = run_torch(head, [features])[0]
+        if max_difference([probabilities], run_torch(loaded_head, [features]), request_id) > \
+                TORCHSCRIPT_TOLERANCE:
+            sys.exit("%s: the saved head differs from the eager one" % request_id)
+        cases.append(make_case("1", request_id, [("RAW", raw)], [("PROBABILITIES", probabilities)]))
+    write_reference(out_dir, "feature_pipeline", cases)
 
 
 # ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ import org.modelserver.runtime.tensor.Tensor;
  * (a hard stop) stops admitting, fails what is queued, and closes each instance once its running
  * batch is done. Either way no instance is closed under a running execution.
  */
-public final class Scheduler implements AutoCloseable {
+public final class Scheduler implements RequestScheduler {
   private final String model;
   private final ModelConfig config;
   private final BatchPicker picker;
@@ -155,6 +155,7 @@ public final class Scheduler implements AutoCloseable {
    * @throws ServingException CAPACITY_EXCEEDED when its queue is full, INVALID_ARGUMENT for a
    *     priority the model does not have
    */
+  @Override
   public CompletableFuture<Map<String, Tensor>> submit(
       Map<String, Tensor> inputs, List<String> outputs, long priority, long timeoutMicros) {
     int level = queues.level(priority);
@@ -211,6 +212,7 @@ public final class Scheduler implements AutoCloseable {
    * Why no priority level's queue has room now (the waiting count and the limit), or empty when one
    * has; a hint for refusing early, as {@link #hasRoom()}.
    */
+  @Override
   public java.util.Optional<String> queueFull() {
     lock.lock();
     try {
@@ -392,6 +394,7 @@ public final class Scheduler implements AutoCloseable {
    *     on the thread that closes the last instance, possibly a batch thread: do not block in its
    *     callbacks
    */
+  @Override
   public CompletableFuture<Void> drain() {
     Work work = Work.NONE;
     lock.lock();

@@ -30,6 +30,7 @@ public final class ModelConfig {
   private final Map<String, String> labelFiles;
   private final Map<String, List<String>> labels;
   private final List<ModelWarmup> warmup;
+  private final List<EnsembleStep> ensembleSteps;
 
   private ModelConfig(Builder builder) {
     this.name = builder.name;
@@ -47,6 +48,7 @@ public final class ModelConfig {
     this.labelFiles = Map.copyOf(builder.labelFiles);
     this.labels = Map.copyOf(builder.labels);
     this.warmup = List.copyOf(builder.warmup);
+    this.ensembleSteps = List.copyOf(builder.ensembleSteps);
   }
 
   public static Builder builder(String name) {
@@ -69,6 +71,7 @@ public final class ModelConfig {
     builder.labelFiles.putAll(labelFiles);
     builder.labels.putAll(labels);
     builder.warmup.addAll(warmup);
+    builder.ensembleSteps.addAll(ensembleSteps);
     return builder;
   }
 
@@ -117,6 +120,16 @@ public final class ModelConfig {
 
   public VersionPolicy versionPolicy() {
     return versionPolicy;
+  }
+
+  /** Whether this is a Triton ensemble ({@code platform: ensemble}). */
+  public boolean isEnsemble() {
+    return Platforms.ENSEMBLE.equals(platform);
+  }
+
+  /** Triton's {@code ensemble_scheduling.step}; empty unless {@link #isEnsemble()}. */
+  public List<EnsembleStep> ensembleSteps() {
+    return ensembleSteps;
   }
 
   /** Triton's {@code model_warmup}: samples run before a version becomes READY. */
@@ -182,6 +195,7 @@ public final class ModelConfig {
     private final Map<String, String> labelFiles = new LinkedHashMap<>();
     private final Map<String, List<String>> labels = new LinkedHashMap<>();
     private final List<ModelWarmup> warmup = new ArrayList<>();
+    private final List<EnsembleStep> ensembleSteps = new ArrayList<>();
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -259,6 +273,12 @@ public final class ModelConfig {
       return this;
     }
 
+    public Builder ensembleSteps(List<EnsembleStep> values) {
+      ensembleSteps.clear();
+      ensembleSteps.addAll(values);
+      return this;
+    }
+
     public Builder labels(Map<String, List<String>> values) {
       labels.clear();
       values.forEach((output, list) -> labels.put(output, List.copyOf(list)));
@@ -274,6 +294,12 @@ public final class ModelConfig {
       }
       checkUnique("input", inputs);
       checkUnique("output", outputs);
+      if (Platforms.ENSEMBLE.equals(platform) != !ensembleSteps.isEmpty()) {
+        throw new ModelConfigException(
+            ensembleSteps.isEmpty()
+                ? "platform 'ensemble' needs ensemble_scheduling with at least one step"
+                : "ensemble_scheduling is only allowed with platform 'ensemble'");
+      }
       return new ModelConfig(this);
     }
 

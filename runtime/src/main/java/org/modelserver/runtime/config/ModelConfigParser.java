@@ -65,13 +65,13 @@ public final class ModelConfigParser {
           "optimization",
           "parameters",
           "protection",
-          "model_warmup");
+          "model_warmup",
+          "ensemble_scheduling");
 
   /** Triton keys this server does not implement yet; named separately for a clearer message. */
   private static final Set<String> NOT_YET_SUPPORTED =
       Set.of(
           "sequence_batching",
-          "ensemble_scheduling",
           "response_cache",
           "model_transaction_policy",
           "batch_input",
@@ -82,9 +82,6 @@ public final class ModelConfigParser {
           "model_repository_agents",
           "model_metrics",
           "runtime");
-
-  /** Triton's platform of ensembles, which this server does not implement. */
-  private static final String ENSEMBLE = "ensemble";
 
   private static final Set<String> TENSOR_KEYS = Set.of("name", "data_type", "dims");
   private static final Set<String> OUTPUT_KEYS =
@@ -205,12 +202,6 @@ public final class ModelConfigParser {
     if (!root.isObject()) {
       throw new ModelConfigException("the top level must be a mapping of config keys");
     }
-    if (root.has("platform") && ENSEMBLE.equals(root.get("platform").asString(""))) {
-      throw new ModelConfigException(
-          "ensemble models (platform 'ensemble', ensemble_scheduling) are not supported by this"
-              + " server yet; serve the ensemble's steps as separate models and chain them in the"
-              + " client");
-    }
     for (String key : root.propertyNames()) {
       if (!TOP_LEVEL_KEYS.contains(key) && NOT_YET_SUPPORTED.contains(key)) {
         throw ConfigNodes.notYetSupported(key);
@@ -224,6 +215,12 @@ public final class ModelConfigParser {
           "name '" + name.asString() + "' does not match the model folder '" + modelName + "'");
     }
     builder.platform(platform(root));
+    if (root.has("platform") && Platforms.ENSEMBLE.equals(root.get("platform").asString(""))) {
+      EnsembleConfigParser.refuseInstanceKeys(root);
+    }
+    if (root.has("ensemble_scheduling")) {
+      builder.ensembleSteps(EnsembleConfigParser.steps(root.get("ensemble_scheduling")));
+    }
     if (root.has("default_model_filename")) {
       String file = text(root.get("default_model_filename"), "default_model_filename");
       if (file.isEmpty() || file.contains("/") || file.contains("\\") || file.startsWith(".")) {
@@ -266,9 +263,13 @@ public final class ModelConfigParser {
 
   private static String platform(JsonNode root) {
     String platform = root.has("platform") ? text(root.get("platform"), "platform") : null;
-    if (platform != null && !Platforms.isKnown(platform)) {
+    if (platform != null && !Platforms.isKnown(platform) && !Platforms.ENSEMBLE.equals(platform)) {
       throw new ModelConfigException(
-          "platform '" + platform + "' is not supported; expected " + Platforms.describe());
+          "platform '"
+              + platform
+              + "' is not supported; expected "
+              + Platforms.describe()
+              + ", or ensemble");
     }
     if (root.has("backend")) {
       String backend = text(root.get("backend"), "backend");

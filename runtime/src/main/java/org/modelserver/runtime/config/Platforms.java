@@ -10,6 +10,9 @@ public final class Platforms {
   public static final String ONNX = "onnxruntime_onnx";
   public static final String TORCH = "pytorch_libtorch";
 
+  /** Triton's ensemble: no model file, steps run on other models. */
+  public static final String ENSEMBLE = "ensemble";
+
   private static final Map<String, String> DEFAULT_FILES =
       Map.of(ONNX, "model.onnx", TORCH, "model.pt");
 

@@ -9,7 +9,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import org.modelserver.runtime.admission.Guards;
 import org.modelserver.runtime.admission.ModelGuard;
-import org.modelserver.runtime.batch.Scheduler;
+import org.modelserver.runtime.batch.RequestScheduler;
 import org.modelserver.runtime.batch.SchedulerDrainingException;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.error.ErrorKind;
@@ -93,7 +93,7 @@ public final class InferenceService {
     }
     Admission admission = new Admission(resolved, permit, guards.serverBytes(), guard.bytes());
     try {
-      Scheduler scheduler = resolved.scheduler().orElseThrow();
+      RequestScheduler scheduler = resolved.requestScheduler().orElseThrow();
       java.util.Optional<String> full = scheduler.queueFull();
       if (full.isPresent()) {
         throw ServingException.overloaded(
@@ -150,7 +150,7 @@ public final class InferenceService {
       ModelVersion version, InferenceRequest request, boolean mayRetry) {
     try {
       ModelConfig config = version.config().orElseThrow();
-      Scheduler scheduler = version.scheduler().orElseThrow();
+      RequestScheduler scheduler = version.requestScheduler().orElseThrow();
       List<String> outputNames = RequestValidator.validate(config, request);
       for (Map.Entry<String, Integer> entry : request.classifications().entrySet()) {
         if (!outputNames.contains(entry.getKey())) {

@@ -80,6 +80,11 @@ public final class ModelLoader {
     this.placer = placer;
   }
 
+  /** Makes each loaded version's protection; ensembles get theirs from here too. */
+  Guards guards() {
+    return guards;
+  }
+
   public Model load(ModelSource source) {
     ModelConfig config;
     try {
@@ -143,6 +148,10 @@ public final class ModelLoader {
    * with the reason.
    */
   public ModelVersion loadVersion(String name, long number, Path dir, ModelConfig config) {
+    if (config.isEnsemble()) {
+      return ModelVersion.unavailable(
+          name, number, "ensembles load through the model manager, after their composing models");
+    }
     try {
       Optional<String> platform = config.platform().or(() -> Platforms.inferFrom(dir));
       if (platform.isEmpty() && Platforms.hasSeveralModelFiles(dir)) {

@@ -47,6 +47,7 @@ public final class ModelManager implements AutoCloseable {
   private final ModelRegistry registry;
   private final RepositoryWriter writer;
   private final ControlMode mode;
+  private final ModelLoader loader;
 
   /** Serializes management calls; inference never takes it. */
   private final ReentrantLock lock = new ReentrantLock();
@@ -92,7 +93,8 @@ public final class ModelManager implements AutoCloseable {
     this.registry = registry;
     this.writer = new RepositoryWriter(repository.root());
     this.decisions = new ServingDecisions(repository.root());
-    this.planner = new ReloadPlanner(loader, registry, decisions::of);
+    this.loader = loader;
+    this.planner = new ReloadPlanner(loader, registry, decisions::of, this::repositoryConfig);
     this.installer =
         new VersionInstaller(
             repository, registry, writer, planner, retirement, poller, limits, decisions);
@@ -122,7 +124,8 @@ public final class ModelManager implements AutoCloseable {
     Set<String> wanted = mode.loadedAtStart(sources, modelsToLoad, repository.root());
     lock.lock();
     try {
-      for (ModelSource source : sources) {
+      // Ensembles load after the models they use.
+      for (ModelSource source : LoadOrder.of(sources, this::repositoryConfig)) {
         defaults.forgetMissingHeld(source);
         if (wanted.contains(source.name())) {
           reload(Fingerprints.of(source), Optional.empty(), currentPin(source.name()));
@@ -153,7 +156,7 @@ public final class ModelManager implements AutoCloseable {
       // lock would undo it for one interval.
       List<ModelSource> sources = scanner.get();
       Set<String> present = new HashSet<>();
-      for (ModelSource source : sources) {
+      for (ModelSource source : LoadOrder.of(sources, this::repositoryConfig)) {
         present.add(source.name());
         Fingerprints folder = Fingerprints.of(source);
         if (poller.changed(folder)) {
@@ -274,19 +277,43 @@ public final class ModelManager implements AutoCloseable {
    * to finish and frees the versions. Allowed in {@code explicit} mode only.
    */
   public void unload(String name) {
+    unload(name, false);
+  }
+
+  /**
+   * Triton's unload with {@code unload_dependents}: when true, the loaded ensembles that use the
+   * model (directly or through other ensembles) are unloaded with it. Without it they stay loaded,
+   * and their requests fail UNAVAILABLE naming the missing step model until it is loaded again.
+   */
+  public void unload(String name, boolean unloadDependents) {
     requireExplicit("unload");
     ModelRepository.requireValidName(name);
-    List<CompletableFuture<Void>> drained;
+    List<CompletableFuture<Void>> drained = new java.util.ArrayList<>();
     lock.lock();
     try {
       Model model = registry.requireLoaded(name);
-      registry.swap(Model.unloaded(name));
-      forget(name);
-      drained = retirement.retireAll(model);
+      List<Model> gone = new java.util.ArrayList<>(List.of(model));
+      if (unloadDependents) {
+        gone.addAll(Dependents.of(name, registry));
+      }
+      for (Model leaving : gone) {
+        registry.swap(Model.unloaded(leaving.name()));
+        forget(leaving.name());
+        drained.addAll(retirement.retireAll(leaving));
+      }
     } finally {
       lock.unlock();
     }
     Retirement.await(name, drained, UNLOAD_WAIT);
+  }
+
+  /** A repository model's config, or empty when it has none that reads; for ensemble checks. */
+  private Optional<org.modelserver.runtime.config.ModelConfig> repositoryConfig(String name) {
+    try {
+      return repository.find(name).map(source -> loader.readConfig(source, Optional.empty()));
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /**

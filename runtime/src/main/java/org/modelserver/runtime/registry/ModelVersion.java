@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.modelserver.runtime.admission.Guards;
 import org.modelserver.runtime.admission.ModelGuard;
+import org.modelserver.runtime.batch.RequestScheduler;
 import org.modelserver.runtime.batch.Scheduler;
 import org.modelserver.runtime.config.ModelConfig;
 import org.modelserver.runtime.engine.EngineSession;
@@ -19,7 +20,7 @@ public final class ModelVersion implements AutoCloseable {
   private final ModelState state;
   private final String reason;
   private final ModelConfig config;
-  private final Scheduler scheduler;
+  private final RequestScheduler scheduler;
   private final ModelStatistics statistics;
   private final ModelGuard guard;
 
@@ -29,7 +30,7 @@ public final class ModelVersion implements AutoCloseable {
       ModelState state,
       String reason,
       ModelConfig config,
-      Scheduler scheduler,
+      RequestScheduler scheduler,
       ModelStatistics statistics,
       ModelGuard guard) {
     this.modelName = Objects.requireNonNull(modelName, "modelName");
@@ -94,6 +95,26 @@ public final class ModelVersion implements AutoCloseable {
         Objects.requireNonNull(guard, "guard"));
   }
 
+  /**
+   * A READY ensemble: no instances of its own, its steps run on the composing models' schedulers.
+   */
+  static ModelVersion ensemble(
+      long version,
+      ModelConfig config,
+      EnsembleScheduler scheduler,
+      ModelStatistics statistics,
+      ModelGuard guard) {
+    return new ModelVersion(
+        config.name(),
+        version,
+        ModelState.READY,
+        "",
+        config,
+        scheduler,
+        statistics,
+        Objects.requireNonNull(guard, "guard"));
+  }
+
   public static ModelVersion unavailable(String modelName, long version, String reason) {
     return new ModelVersion(
         modelName,
@@ -134,11 +155,18 @@ public final class ModelVersion implements AutoCloseable {
 
   /** The first engine session of a READY version. */
   public Optional<EngineSession> session() {
-    return Optional.ofNullable(scheduler).map(Scheduler::primaryInstance);
+    return scheduler().map(Scheduler::primaryInstance);
   }
 
-  /** The scheduler of a READY version, which owns its instances. */
+  /**
+   * The dynamic batcher of a READY model version, which owns its instances; empty for ensembles.
+   */
   public Optional<Scheduler> scheduler() {
+    return scheduler instanceof Scheduler own ? Optional.of(own) : Optional.empty();
+  }
+
+  /** What runs the requests of a READY version: its scheduler, or an ensemble's step graph. */
+  public Optional<RequestScheduler> requestScheduler() {
     return Optional.ofNullable(scheduler);
   }
 

@@ -33,6 +33,7 @@ final class ReloadPlanner {
 
   private final ModelLoader loader;
   private final ModelRegistry registry;
+  private final EnsembleLoader ensembles;
 
   /** What each version in the registry was loaded from (its fingerprint), by model. */
   private final Map<String, Map<Long, String>> loadedFrom = new HashMap<>();
@@ -41,16 +42,21 @@ final class ReloadPlanner {
   private final Function<String, ServingDecisions.Decision> decided;
 
   ReloadPlanner(ModelLoader loader, ModelRegistry registry) {
-    this(loader, registry, name -> ServingDecisions.Decision.NONE);
+    this(loader, registry, name -> ServingDecisions.Decision.NONE, name -> Optional.empty());
   }
 
+  /**
+   * @param repositoryConfigs a repository model's config by name, for the ensembles' cycle check
+   */
   ReloadPlanner(
       ModelLoader loader,
       ModelRegistry registry,
-      Function<String, ServingDecisions.Decision> decided) {
+      Function<String, ServingDecisions.Decision> decided,
+      Function<String, Optional<ModelConfig>> repositoryConfigs) {
     this.decided = decided;
     this.loader = loader;
     this.registry = registry;
+    this.ensembles = new EnsembleLoader(registry, repositoryConfigs, loader.guards());
   }
 
   /**
@@ -138,7 +144,10 @@ final class ReloadPlanner {
         from.put(number, digest);
         continue;
       }
-      ModelVersion fresh = loader.loadVersion(name, number, source.versions().get(number), config);
+      ModelVersion fresh =
+          config.isEnsemble()
+              ? ensembles.load(number, config)
+              : loader.loadVersion(name, number, source.versions().get(number), config);
       if (fresh.isReady()) {
         loaded.add(fresh);
         versions.put(number, fresh);

@@ -220,7 +220,7 @@ class ModelConfigParserTest {
     @ParameterizedTest
     @ValueSource(
         strings = {
-          "ensemble_scheduling",
+          "model_operations",
           "response_cache",
           "sequence_batching",
           "model_transaction_policy",

@@ -25,7 +25,10 @@ class ModelRepositoryTest {
         .containsExactly(
             "binary_classifier_torch",
             "classifier",
+            "classifier_head",
             "classifier_torch",
+            "feature_extractor",
+            "feature_pipeline",
             "identity_half",
             "identity_types",
             "mixed_io",

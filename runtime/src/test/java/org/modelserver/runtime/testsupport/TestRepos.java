@@ -35,9 +35,18 @@ public final class TestRepos {
           "regressor_torch",
           "token_embed_torch");
 
-  /** Every model of the example repository (identity_half has no JSON reference cases). */
+  /** The steps of the feature_pipeline ensemble (no reference cases of their own). */
+  public static final List<String> ENSEMBLE_STEPS = List.of("feature_extractor", "classifier_head");
+
+  /** The example ensembles, which load through ModelManager after their steps. */
+  public static final List<String> ENSEMBLES = List.of("feature_pipeline");
+
+  /**
+   * Every model of the example repository but the ensembles (identity_half has no JSON reference
+   * cases).
+   */
   public static final List<String> EVERY_MODEL =
-      java.util.stream.Stream.of(ALL_MODELS, TORCH_MODELS, List.of("identity_half"))
+      java.util.stream.Stream.of(ALL_MODELS, TORCH_MODELS, ENSEMBLE_STEPS, List.of("identity_half"))
           .flatMap(List::stream)
           .toList();
 

@@ -137,6 +137,19 @@ final class GrpcViews {
               });
       proto.addModelWarmup(warmup);
     }
+    if (config.isEnsemble()) {
+      org.modelserver.grpc.v2.ModelEnsembling.Builder ensemble =
+          org.modelserver.grpc.v2.ModelEnsembling.newBuilder();
+      for (org.modelserver.runtime.config.EnsembleStep step : config.ensembleSteps()) {
+        ensemble.addStep(
+            org.modelserver.grpc.v2.ModelEnsembling.Step.newBuilder()
+                .setModelName(step.modelName())
+                .setModelVersion(step.modelVersion())
+                .putAllInputMap(step.inputMap())
+                .putAllOutputMap(step.outputMap()));
+      }
+      proto.setEnsembleScheduling(ensemble);
+    }
     config
         .parameters()
         .forEach(

@@ -194,7 +194,10 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         });
   }
 
-  /** Triton's unload; {@code unload_dependents} is accepted (this server has no ensembles). */
+  /**
+   * Triton's unload; {@code unload_dependents} (bool_param true) unloads the loaded ensembles that
+   * use the model too.
+   */
   @Override
   public void repositoryModelUnload(
       RepositoryModelUnloadRequest request,
@@ -209,7 +212,15 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                   "unknown unload parameter '" + key + "'; expected unload_dependents");
             }
           }
-          manager.unload(request.getModelName());
+          org.modelserver.grpc.v2.ModelRepositoryParameter dependents =
+              request.getParametersMap().get("unload_dependents");
+          if (dependents != null
+              && dependents.getParameterChoiceCase()
+                  != org.modelserver.grpc.v2.ModelRepositoryParameter.ParameterChoiceCase
+                      .BOOL_PARAM) {
+            throw ServingException.invalidArgument("'unload_dependents' must be a bool_param");
+          }
+          manager.unload(request.getModelName(), dependents != null && dependents.getBoolParam());
           return RepositoryModelUnloadResponse.getDefaultInstance();
         });
   }

@@ -110,6 +110,11 @@ class ModelController {
     if (!config.warmup().isEmpty()) {
       body.put("model_warmup", config.warmup().stream().map(ModelController::warmup).toList());
     }
+    if (config.isEnsemble()) {
+      body.put(
+          "ensemble_scheduling",
+          Map.of("step", config.ensembleSteps().stream().map(ModelController::step).toList()));
+    }
     if (!config.parameters().isEmpty()) {
       Map<String, Object> parameters = new LinkedHashMap<>();
       config
@@ -147,6 +152,16 @@ class ModelController {
       list.add(tensor);
     }
     return list;
+  }
+
+  /** An ensemble step as Triton's config JSON writes it. */
+  private static Map<String, Object> step(org.modelserver.runtime.config.EnsembleStep step) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model_name", step.modelName());
+    body.put("model_version", step.modelVersion());
+    body.put("input_map", step.inputMap());
+    body.put("output_map", step.outputMap());
+    return body;
   }
 
   /** A {@code model_warmup} sample as Triton's config JSON writes it. */

@@ -87,11 +87,15 @@ class RepositoryController {
     return rows(manager.load(model, parameters.config(), parameters.files()));
   }
 
-  /** Unloads a model; {@code unload_dependents} is accepted (this server has no ensembles). */
+  /**
+   * Unloads a model; with {@code unload_dependents: true} the loaded ensembles that use it are
+   * unloaded too (Triton's meaning).
+   */
   @PostMapping("/v2/repository/models/{model}/unload")
   Map<String, Object> unload(@PathVariable String model, HttpServletRequest http) {
     JsonNode root =
         optionalObject(http, "unload", "{\"parameters\": {\"unload_dependents\": false}}");
+    boolean unloadDependents = false;
     if (root != null) {
       onlyFields(root, "unload", "parameters");
       JsonNode parameters = root.get("parameters");
@@ -105,9 +109,10 @@ class RepositoryController {
           throw ServingException.invalidArgument(
               "'unload_dependents' must be true or false, got " + dependents);
         }
+        unloadDependents = dependents != null && dependents.booleanValue();
       }
     }
-    manager.unload(model);
+    manager.unload(model, unloadDependents);
     return Map.of();
   }
 

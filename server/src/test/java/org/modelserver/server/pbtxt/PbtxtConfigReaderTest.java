@@ -239,10 +239,55 @@ class PbtxtConfigReaderTest {
   }
 
   @Test
-  void anEnsembleIsRefusedAsUnsupported() {
-    fails(ENSEMBLE)
-        .hasMessageStartingWith("config.pbtxt: ensemble models")
+  void tritonsEnsembleExampleReadsAsItsYamlTwin() {
+    ModelConfig fromPbtxt = pbtxt("pipeline", ENSEMBLE);
+    ModelConfig fromYaml =
+        yaml(
+            "pipeline",
+            """
+            name: pipeline
+            platform: ensemble
+            max_batch_size: 1
+            input: [{name: IMAGE, data_type: TYPE_STRING, dims: [1]}]
+            output: [{name: CLASSIFICATION, data_type: TYPE_FP32, dims: [1000]}]
+            ensemble_scheduling:
+              step:
+                - model_name: image_preprocess_model
+                  model_version: -1
+                  input_map: {RAW_IMAGE: IMAGE}
+                  output_map: {PREPROCESSED_OUTPUT: preprocessed_image}
+                - model_name: classification_model
+                  model_version: -1
+                  input_map: {FORMATTED_IMAGE: preprocessed_image}
+                  output_map: {CLASSIFICATION_OUTPUT: CLASSIFICATION}
+            """);
+    assertThat(fromPbtxt).usingRecursiveComparison().isEqualTo(fromYaml);
+    assertThat(fromPbtxt.isEnsemble()).isTrue();
+    assertThat(fromPbtxt.ensembleSteps()).hasSize(2);
+    assertThat(fromPbtxt.ensembleSteps().get(1).inputMap())
+        .containsEntry("FORMATTED_IMAGE", "preprocessed_image");
+  }
+
+  @Test
+  void ensembleFieldsThisServerDoesNotRunAreRefusedByName() {
+    failsAsPipeline(
+            ENSEMBLE.replace("model_version: -1", "model_version: -1 model_namespace: \"ns\""))
+        .hasMessageContaining("model_namespace")
         .hasMessageContaining("not supported");
+    failsAsPipeline(
+            ENSEMBLE.replace(
+                "ensemble_scheduling {", "ensemble_scheduling { max_inflight_requests: 4"))
+        .hasMessageContaining("max_inflight_requests");
+    failsAsPipeline(ENSEMBLE.replace("max_batch_size: 1", "max_batch_size: 1 dynamic_batching { }"))
+        .hasMessageContaining("dynamic_batching")
+        .hasMessageContaining("ensemble");
+    failsAsPipeline(ENSEMBLE.replace("platform: \"ensemble\"", ""))
+        .hasMessageContaining("ensemble_scheduling is only allowed with platform 'ensemble'");
+  }
+
+  private AbstractThrowableAssert<?, ? extends Throwable> failsAsPipeline(String text) {
+    return assertThatThrownBy(() -> pbtxt("pipeline", text))
+        .isInstanceOf(ModelConfigException.class);
   }
 
   @Test

@@ -89,6 +89,40 @@ class FineTunerTest {
   }
 
   @Test
+  void theEnsemblesHeadFineTunesWithItsBodyFrozen() {
+    StringBuilder jsonl = new StringBuilder();
+    java.util.Random random = new java.util.Random(3);
+    for (int i = 0; i < 60; i++) {
+      float[] features = new float[6];
+      for (int j = 0; j < 6; j++) {
+        features[j] = random.nextFloat() * 2 - 1;
+      }
+      int label = features[0] > 0 ? 0 : features[1] > 0 ? 1 : 2;
+      float[] target = new float[3];
+      target[label] = 1;
+      jsonl
+          .append("{\"features\": ")
+          .append(java.util.Arrays.toString(features))
+          .append(", \"target\": ")
+          .append(java.util.Arrays.toString(target))
+          .append("}\n");
+    }
+    String rest =
+        ", \"loss\": \"mse\", \"freeze\": [\"body.*\"], \"epochs\": 2,"
+            + " \"optimizer\": {\"type\": \"adam\", \"lr\": 0.01}";
+    TrainingSpec spec = spec("classifier_head", settings("jsonl", jsonl.toString(), rest));
+    Path output = dir.resolve("head.pt");
+
+    FineTuneResult result = run("classifier_head", spec, output);
+
+    assertThat(result.trainedParameters()).containsExactly("head.weight", "head.bias");
+    assertThat(result.frozenParameters()).containsExactly("body.0.weight", "body.0.bias");
+    float[] probabilities =
+        predict("classifier_head", output, "features", new float[][] {{0, 0, 0, 0, 0, 0}});
+    assertThat(probabilities[0] + probabilities[1] + probabilities[2]).isCloseTo(1f, within(1e-5f));
+  }
+
+  @Test
   void binaryClassifierSeparatesHeldOutPoints() {
     String rest =
         ", \"loss\": \"bce\", \"optimizer\": {\"type\": \"adam\", \"lr\": 0.05},"

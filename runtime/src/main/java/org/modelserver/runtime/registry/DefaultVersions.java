@@ -90,27 +90,7 @@ final class DefaultVersions {
   void split(Model model, TrafficSplit split) {
     String name = model.name();
     for (long version : split.shares().keySet()) {
-      ModelVersion loaded =
-          model
-              .version(version)
-              .orElseThrow(
-                  () ->
-                      ServingException.notFound(
-                          "model '"
-                              + name
-                              + "' has no loaded version "
-                              + version
-                              + " for the traffic split; loaded versions are "
-                              + model.versions().keySet()));
-      if (!loaded.isReady()) {
-        throw ServingException.conflict(
-            "model '"
-                + name
-                + "' version "
-                + version
-                + " is not ready, so it cannot take traffic: "
-                + loaded.reason());
-      }
+      requireReady(model, version, "for the traffic split", "take traffic");
     }
     decisions.save(name, decisions.of(name).withSplit(split));
     registry.swap(model.withSplit(split));
@@ -120,31 +100,42 @@ final class DefaultVersions {
   void shadow(Model model, ShadowSetting shadow) {
     String name = model.name();
     if (shadow.version().isPresent()) {
-      long version = shadow.version().get();
-      ModelVersion loaded =
-          model
-              .version(version)
-              .orElseThrow(
-                  () ->
-                      ServingException.notFound(
-                          "model '"
-                              + name
-                              + "' has no loaded version "
-                              + version
-                              + " to shadow; loaded versions are "
-                              + model.versions().keySet()));
-      if (!loaded.isReady()) {
-        throw ServingException.conflict(
-            "model '"
-                + name
-                + "' version "
-                + version
-                + " is not ready, so it cannot be the shadow: "
-                + loaded.reason());
-      }
+      requireReady(model, shadow.version().get(), "to shadow", "be the shadow");
     }
     decisions.save(name, decisions.of(name).withShadow(shadow));
     registry.swap(model.withShadow(shadow));
+  }
+
+  /**
+   * @throws ServingException NOT_FOUND for a version that is not loaded (naming the loaded ones),
+   *     CONFLICT for one that is not READY
+   */
+  private static void requireReady(Model model, long version, String purpose, String role) {
+    ModelVersion loaded =
+        model
+            .version(version)
+            .orElseThrow(
+                () ->
+                    ServingException.notFound(
+                        "model '"
+                            + model.name()
+                            + "' has no loaded version "
+                            + version
+                            + " "
+                            + purpose
+                            + "; loaded versions are "
+                            + model.versions().keySet()));
+    if (!loaded.isReady()) {
+      throw ServingException.conflict(
+          "model '"
+              + model.name()
+              + "' version "
+              + version
+              + " is not ready, so it cannot "
+              + role
+              + ": "
+              + loaded.reason());
+    }
   }
 
   /**

@@ -251,6 +251,35 @@ class MetricsTest {
   }
 
   @Test
+  void summaryLatenciesGiveTheQuantilesOfSuccessfulRequests() throws InterruptedException {
+    for (int i = 0; i < 5; i++) {
+      assertThat(
+              http.post(
+                      StatisticsTest.CLASSIFIER_V1 + "/infer", StatisticsTest.classifierRequest(1))
+                  .status())
+          .isEqualTo(200);
+    }
+    // The summary hears of a request as its future completes, which may be just after the reply.
+    PrometheusText metrics = scrape();
+    for (int i = 0;
+        i < 50 && metrics.value("nv_inference_request_summary_us_count", CLASSIFIER_V1) < 5;
+        i++) {
+      Thread.sleep(20);
+      metrics = scrape();
+    }
+    assertThat(metrics.value("nv_inference_request_summary_us_count", CLASSIFIER_V1))
+        .isGreaterThanOrEqualTo(5);
+    assertThat(metrics.types()).containsEntry("nv_inference_request_summary_us", "summary");
+    Map<String, String> p99 = new java.util.HashMap<>(CLASSIFIER_V1);
+    p99.put("quantile", "0.99");
+    Map<String, String> p50 = new java.util.HashMap<>(CLASSIFIER_V1);
+    p50.put("quantile", "0.5");
+    assertThat(metrics.value("nv_inference_request_summary_us", p99))
+        .isPositive()
+        .isGreaterThanOrEqualTo(metrics.value("nv_inference_request_summary_us", p50));
+  }
+
+  @Test
   void aValidationFailureIsCountedWithReasonOther() {
     PrometheusText before = scrape();
     HttpTestClient.Reply reply =

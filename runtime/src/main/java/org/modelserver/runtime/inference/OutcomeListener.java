@@ -11,6 +11,14 @@ public interface OutcomeListener {
   /** Listens to nothing. */
   OutcomeListener NONE = (version, nanos, failure) -> {};
 
+  /** Tells {@code first}, then {@code second}. */
+  static OutcomeListener both(OutcomeListener first, OutcomeListener second) {
+    return (version, nanos, failure) -> {
+      first.finished(version, nanos, failure);
+      second.finished(version, nanos, failure);
+    };
+  }
+
   /**
    * @param version the version the request was admitted to
    * @param nanos from admission to completion

@@ -15,6 +15,7 @@ import org.modelserver.runtime.engine.Engines;
 import org.modelserver.runtime.engine.onnx.OnnxEngine;
 import org.modelserver.runtime.engine.torch.TorchEngine;
 import org.modelserver.runtime.inference.InferenceService;
+import org.modelserver.runtime.inference.OutcomeListener;
 import org.modelserver.runtime.inference.Shadowing;
 import org.modelserver.runtime.registry.InstancePlacer;
 import org.modelserver.runtime.registry.ModelLoader;
@@ -135,14 +136,21 @@ public class RuntimeConfiguration {
     return new Shadowing(registry, guards.serverBytes());
   }
 
-  /** Depends on the manager so that models are loaded before anything serves. */
+  /**
+   * Depends on the manager so that models are loaded before anything serves; every {@link
+   * OutcomeListener} bean (the rollouts, the latency summaries) hears how requests end.
+   */
   @Bean
   InferenceService inferenceService(
       ModelRegistry registry,
       ModelManager manager,
       Guards guards,
-      Rollouts rollouts,
-      Shadowing shadowing) {
-    return new InferenceService(registry, guards, rollouts, shadowing);
+      Shadowing shadowing,
+      List<OutcomeListener> outcomes) {
+    OutcomeListener all = OutcomeListener.NONE;
+    for (OutcomeListener listener : outcomes) {
+      all = OutcomeListener.both(all, listener);
+    }
+    return new InferenceService(registry, guards, all, shadowing);
   }
 }

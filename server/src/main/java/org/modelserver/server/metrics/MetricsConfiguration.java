@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.modelserver.runtime.admission.Guards;
+import org.modelserver.runtime.registry.ModelRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -68,6 +69,12 @@ public class MetricsConfiguration {
         .baseUnit("bytes")
         .register(registry);
     return new AdmissionMetrics();
+  }
+
+  /** Triton's summary latencies, fed by the inference path. */
+  @Bean
+  LatencySummaries latencySummaries(PrometheusMeterRegistry registry, ModelRegistry models) {
+    return new LatencySummaries(registry, models);
   }
 
   /** Marks that admission metrics are bound. */

@@ -1,10 +1,11 @@
 // Live statistics from GET /v2/models/{m}/stats (Triton's statistics extension), polled every two
 // seconds. The API has cumulative counts and nanoseconds, so rates and mean times come from the
-// difference between two polls. Neither it nor /metrics has latency percentiles (no histogram or
-// summary family), so the console shows the mean per interval and says so.
+// difference between two polls. p50 and p99 come from /metrics: Triton's summary latencies
+// (nv_inference_request_summary_us), over the last minute, the highest of the model's versions.
 import {api} from './api.js';
 import {el, formatNumber} from './dom.js';
 import {barList, lineChart} from './chart.js';
+import {parseMetrics} from './server.js';
 
 const PERIOD_MS = 2000;
 
@@ -17,10 +18,12 @@ export function liveStats(section, name) {
   section.append(
     el('div', {class: 'figures'},
       figure('stat-rate', 'requests/s'), figure('stat-latency', 'mean latency (ms)'),
-      figure('stat-queue', 'mean queue time (ms)'), figure('stat-total', 'requests (total)')),
+      figure('stat-queue', 'mean queue time (ms)'), figure('stat-total', 'requests (total)'),
+      figure('stat-p50', 'p50 latency (ms)'), figure('stat-p99', 'p99 latency (ms)')),
     el('p', {class: 'muted', id: 'percentile-note',
-      text: 'p50/p99: not available. The statistics API and /metrics carry cumulative counts and'
-        + ' durations only, so the figures are means over each 2 s interval.'}),
+      text: 'Rates and means are over each 2 s interval (statistics API); p50 and p99 are over the'
+        + ' last minute of successful requests (nv_inference_request_summary_us in /metrics),'
+        + ' the highest among the model\'s versions.'}),
     chartBox,
     el('h3', {text: 'Batch sizes executed'}), bars);
   const chart = lineChart(chartBox, {
@@ -48,6 +51,9 @@ export function liveStats(section, name) {
         section.dataset.rate = String(rate);
       }
       text('stat-total', formatNumber(now.success.count, 0));
+      const quantiles = percentiles(parseMetrics(await api('/metrics')), name);
+      text('stat-p50', quantiles['0.5'] === undefined ? '–' : formatNumber(quantiles['0.5'] / 1000, 3));
+      text('stat-p99', quantiles['0.99'] === undefined ? '–' : formatNumber(quantiles['0.99'] / 1000, 3));
       barList(bars, [...now.batches.entries()].sort((a, b) => a[0] - b[0]),
         'Executions per batch size since the versions loaded (all ready versions).');
       previous = now;
@@ -63,6 +69,17 @@ export function liveStats(section, name) {
     clearInterval(timer);
     chart.destroy();
   };
+}
+
+/** The model's summary quantiles in µs by quantile label, the highest over its versions. */
+function percentiles(samples, name) {
+  const found = {};
+  for (const sample of samples.get('nv_inference_request_summary_us') || []) {
+    const {model, quantile} = sample.labels;
+    if (model !== name || !quantile || Number.isNaN(sample.value)) continue;
+    found[quantile] = Math.max(found[quantile] ?? 0, sample.value);
+  }
+  return found;
 }
 
 function text(id, value) {

@@ -149,6 +149,12 @@ class ConsoleBrowserTest {
       browser.await(10, "a batch-size bar", d -> !browser.findAll("#batch-histogram li").isEmpty());
       assertThat(Double.parseDouble(browser.find("#stat-latency").getText().replace(",", "")))
           .isPositive();
+      browser.await(
+          10, "a p99 latency from /metrics", d -> !browser.find("#stat-p99").getText().equals("–"));
+      double p50 = Double.parseDouble(browser.find("#stat-p50").getText().replace(",", ""));
+      double p99 = Double.parseDouble(browser.find("#stat-p99").getText().replace(",", ""));
+      assertThat(p50).isPositive();
+      assertThat(p99).isGreaterThanOrEqualTo(p50);
       browser.screenshot("model");
       browser.size(Browser.PHONE);
       browser.await(10, "the chart to fit a phone", d -> chartWidth() <= Browser.PHONE.width);
@@ -158,7 +164,8 @@ class ConsoleBrowserTest {
       load.join();
     }
     assertThat(sent.get()).isPositive();
-    assertThat(browser.find("#percentile-note").getText()).contains("p50/p99: not available");
+    assertThat(browser.find("#percentile-note").getText())
+        .contains("nv_inference_request_summary_us");
   }
 
   @Test

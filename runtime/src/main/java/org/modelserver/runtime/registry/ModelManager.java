@@ -3,6 +3,7 @@ package org.modelserver.runtime.registry;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -156,15 +157,22 @@ public final class ModelManager implements AutoCloseable {
       // lock would undo it for one interval.
       List<ModelSource> sources = scanner.get();
       Set<String> present = new HashSet<>();
-      for (ModelSource source : LoadOrder.of(sources, this::repositoryConfig)) {
+      Map<String, Fingerprints> changed = new HashMap<>();
+      List<ModelSource> changedSources = new ArrayList<>();
+      for (ModelSource source : sources) {
         present.add(source.name());
         Fingerprints folder = Fingerprints.of(source);
         if (poller.changed(folder)) {
-          log.info("Repository poll: model {} changed; reloading what changed", source.name());
-          // A batch job records a version it did not promote before its folder appears.
-          decisions.reread(source.name());
-          reload(folder, Optional.empty(), currentPin(source.name()));
+          changed.put(source.name(), folder);
+          changedSources.add(source);
         }
+      }
+      // Only what changed is ordered: reading every config at every poll would be wasted I/O.
+      for (ModelSource source : LoadOrder.of(changedSources, this::repositoryConfig)) {
+        log.info("Repository poll: model {} changed; reloading what changed", source.name());
+        // A batch job records a version it did not promote before its folder appears.
+        decisions.reread(source.name());
+        reload(changed.get(source.name()), Optional.empty(), currentPin(source.name()));
       }
       for (Model model : registry.models()) {
         if (!present.contains(model.name())) {
